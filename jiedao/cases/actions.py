@@ -1,0 +1,602 @@
+"""The one write path for cases (工单流转). Every change of a case is a ``do_<verb>`` here.
+
+Each action is atomic: it locks the case, checks the transition table, the guards and the actor's
+permission, applies the change and the clock, and writes the timeline event, the audit record and the
+outbox messages in the same transaction. A refusal raises ApplicationError and is itself audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiedao.cases import photos as photo_store
+from jiedao.cases.attributes import AttributeValidationError, clean_attributes
+from jiedao.cases.models import Attachment, Case, CaseEvent, Category, Channel, ClockBreach, Stage, Urgency
+from jiedao.cases.permissions import acting_membership
+from jiedao.cases.pii import PHONE_RE, encrypt_reporter, normalise_phone
+from jiedao.cases.sla import apply_clock, enter_stage
+from jiedao.cases.states import ACTION_LABELS, ALLOWED_WHILE_SUSPENDED, GUARDS, STAGE_OF_STATUS, target_state
+from jiedao.core import audit, clock, outbox
+from jiedao.core.actor import Actor
+from jiedao.core.counters import next_value
+from jiedao.core.errors import ApplicationError, PermissionRefused
+from jiedao.org.locating import locate
+from jiedao.org.models import Membership, Region, Unit
+
+RETURN_REASONS = {
+    "not_our_duty": "职能不符",
+    "not_our_area": "属地不符",
+    "incomplete": "信息不全",
+}
+# The fields an audit record compares before and after an action.
+AUDITED_FIELDS = (
+    "status",
+    "category_id",
+    "urgency",
+    "unit_id",
+    "community_id",
+    "grid_id",
+    "suspended",
+    "extension_pending",
+    "due_at",
+    "stage_deadline",
+    "satisfaction",
+    "resolved",
+    "contacted",
+    "merged_into_id",
+    "void_reason",
+    "escalation_level",
+)
+
+
+def refusal(case: Case, action: str, actor: Actor | None) -> ApplicationError | None:
+    """Why ``actor`` may not take ``action`` on ``case`` now, or None when allowed. Checks no side effects."""
+    label = ACTION_LABELS.get(action, action)
+    if target_state(case.status, action) is None:
+        return ApplicationError(
+            "invalid_state",
+            _("案件当前状态为「%(s)s」,不能%(a)s") % {"s": case.get_status_display(), "a": label},
+        )
+    if case.suspended and action not in ALLOWED_WHILE_SUSPENDED:
+        return ApplicationError("suspended", _("案件处于缓办状态,请先恢复办理再%(a)s") % {"a": label})
+    guard = GUARDS.get(action)
+    if guard and not guard.check(case):
+        return ApplicationError("guard", guard.message)
+    if actor is not None and acting_membership(actor, case, action) is False:
+        return PermissionRefused("forbidden", _("您没有对该案件执行「%(a)s」的权限") % {"a": label})
+    return None
+
+
+@dataclass
+class Step:
+    """What an action is doing to the locked case; the action fills it in before the transition commits."""
+
+    case: Case
+    now: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    target_unit: Unit | None = None
+    public: bool = True
+    photos: list[photo_store.CheckedPhoto] = field(default_factory=list)
+    notify: dict[str, Any] = field(default_factory=dict)
+    event: CaseEvent | None = None
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {name: _jsonable(getattr(case, name)) for name in AUDITED_FIELDS}
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@contextmanager
+def transition(
+    case: Case, action: str, actor: Actor | None, *, note: str = "", uploads: Sequence[UploadedFile] = ()
+) -> Iterator[Step]:
+    """Run one action on ``case``: lock, check, let the caller change the case, then record everything."""
+    checked = photo_store.check_photos(list(uploads))  # before any write: a bad photo changes nothing
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().select_related("category", "unit").get(pk=case.pk)
+            reason = refusal(locked, action, actor)
+            if reason is not None:
+                raise reason
+            step = Step(case=locked, now=clock.now(), photos=checked)
+            before, from_status = _snapshot(locked), locked.status
+            yield step
+            locked.status = target_state(from_status, action)
+            apply_clock(locked, action, from_status, step.now, step.data)
+            _finish(locked, step, action, actor, from_status, note, before, written)
+    except ApplicationError as exc:
+        photo_store.remove_files(written)
+        audit.record_refusal(actor, f"case.{action}", "case", case.number, exc.message)
+        raise
+    except BaseException:
+        photo_store.remove_files(written)
+        raise
+    case.__dict__.update(locked.__dict__)  # the caller's object reflects what was committed
+
+
+def _finish(
+    case: Case,
+    step: Step,
+    action: str,
+    actor: Actor | None,
+    from_status: str,
+    note: str,
+    before: dict[str, Any],
+    written: list[str],
+) -> None:
+    case.updated_at = step.now
+    case.save()
+    step.event = append_event(case, action, actor, from_status=from_status, note=note, step=step)
+    for photo in step.photos:
+        names = photo_store.write_files(photo, step.now)
+        written.extend(names)
+        _attach(case, step.event, photo, names, actor, step.now)
+    after = _snapshot(case)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    audit.record(
+        actor,
+        f"case.{action}",
+        "case",
+        case.number,
+        old={k: before.get(k) for k in changed},
+        new=changed,
+        reason=note,
+        at=step.now,
+    )
+    outbox.enqueue(
+        f"case.{action}",
+        {
+            "case_id": case.pk,
+            "number": case.number,
+            "action": action,
+            "status": case.status,
+            "unit_id": case.unit_id,
+            "street": case.street_id,
+            "community": case.community_id,
+            "actor_id": actor.user_id if actor else None,
+            **step.notify,
+        },
+    )
+
+
+def append_event(
+    case: Case, action: str, actor: Actor | None, *, from_status: str, note: str, step: Step
+) -> CaseEvent:
+    membership = acting_membership(actor, case, action) if actor else None
+    return CaseEvent.objects.create(
+        case=case,
+        at=step.now,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        actor=actor.user if actor else None,
+        actor_label=actor.display if actor else "系统",
+        actor_unit=membership.unit if isinstance(membership, Membership) else None,
+        target_unit=step.target_unit,
+        note=note,
+        data=step.data,
+        public=step.public,
+    )
+
+
+def _attach(
+    case: Case,
+    event: CaseEvent,
+    photo: photo_store.CheckedPhoto,
+    names: tuple[str, str],
+    actor: Actor | None,
+    now: datetime,
+) -> Attachment:
+    attachment = Attachment(
+        case=case,
+        event=event,
+        content_type="image/jpeg",
+        size=len(photo.data),
+        width=photo.width,
+        height=photo.height,
+        sha256=photo.sha256,
+        original_name=photo.name,
+        uploaded_at=now,
+        uploaded_by=actor.user if actor else None,
+    )
+    attachment.file.name, attachment.thumbnail.name = names
+    attachment.save()
+    return attachment
+
+
+# --- Report (the only action that creates a case) ----------------------------------------------------------
+
+
+@dataclass
+class ReportInput:
+    """What a reporter says; validated by ``do_report``."""
+
+    category: Category
+    description: str
+    channel: str
+    lon: float | None = None
+    lat: float | None = None
+    address: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    urgency: str = Urgency.NORMAL
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source_ref: str = ""
+    reported_at: datetime | None = None
+
+
+def _validate_report(data: ReportInput, actor: Actor | None) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    if not data.category.active or data.category.parent_id is None:
+        errors["category"] = _("请选择一个具体的问题类别(小类)")
+    description = (data.description or "").strip()
+    if not description:
+        errors["description"] = _("请描述问题")
+    elif len(description) > 4000:
+        errors["description"] = _("问题描述不能超过4000字")
+    phone = normalise_phone(data.reporter_phone)
+    if phone and not PHONE_RE.match(phone):
+        errors["reporter_phone"] = _("电话号码格式不正确")
+    if data.channel == Channel.RESIDENT and not phone:
+        errors["reporter_phone"] = _("请留下联系电话,以便查询进度和回访")
+    if data.lon is None and not data.address.strip():
+        errors["location"] = _("请在地图上选点或填写地址")
+    if data.channel not in Channel.values:
+        errors["channel"] = _("未知的来源渠道")
+    try:
+        attributes = clean_attributes(data.category.attributes, data.attributes)
+    except AttributeValidationError as exc:
+        attributes = {}
+        for problem in exc.errors:
+            errors[f"attribute[{problem['code']}]"] = problem["message_zh"]
+    if errors:
+        raise ApplicationError("invalid", "; ".join(errors.values()), details=errors)
+    return {"description": description, "phone": phone, "attributes": attributes}
+
+
+def _place(data: ReportInput) -> tuple[Region, Region | None, Any]:
+    """The street, community and grid of a report; a point outside every grid of the street is refused."""
+    street = Region.objects.get(code=settings.JIEDAO["STREET"])
+    if data.lon is None or data.lat is None:
+        return street, None, None
+    grid = locate(data.lon, data.lat)
+    if grid is None:
+        raise ApplicationError(
+            "outside_area",
+            _("所选位置(%(lon).6f, %(lat).6f)不在本街道辖区内,请重新选点")
+            % {"lon": data.lon, "lat": data.lat},
+            field="location",
+        )
+    return grid.street, grid.community, grid
+
+
+def new_case_number(now: datetime) -> str:
+    """A number people can read over the phone: date + daily sequence, e.g. 2611210042."""
+    day = timezone.localtime(now).strftime("%y%m%d")
+    return f"{day}{next_value(f'case:{day}'):04d}"
+
+
+def do_report(data: ReportInput, *, actor: Actor | None, uploads: Sequence[UploadedFile] = ()) -> Case:
+    """上报: create a case from any channel, located to its grid, with the register clock running."""
+    clean = _validate_report(data, actor)
+    checked = photo_store.check_photos(list(uploads))
+    street, community, grid = _place(data)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            case = _create_case(data, clean, actor, street, community, grid)
+            step = Step(case=case, now=case.reported_at, photos=checked, data={"channel": data.channel})
+            _finish(case, step, "report", actor, "", "", {}, written)
+    except BaseException:
+        photo_store.remove_files(written)
+        raise
+    return case
+
+
+def _create_case(
+    data: ReportInput,
+    clean: dict[str, Any],
+    actor: Actor | None,
+    street: Region,
+    community: Region | None,
+    grid,
+) -> Case:
+    now = clock.now()
+    case = Case(
+        number=new_case_number(now),
+        category=data.category,
+        urgency=data.urgency,
+        channel=data.channel,
+        source_ref=data.source_ref,
+        description=clean["description"],
+        address=data.address.strip()[:255],
+        lon=data.lon,
+        lat=data.lat,
+        street=street,
+        community=community,
+        grid=grid,
+        attributes=clean["attributes"],
+        reporter_user=actor.user if actor else None,
+        reported_at=data.reported_at or now,
+        updated_at=now,
+    )
+    encrypt_reporter(case, data.reporter_name.strip()[:50], clean["phone"])
+    enter_stage(case, case.reported_at)
+    return case
+
+
+# --- Transitions --------------------------------------------------------------------------------------------
+
+
+def _require(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError("note_required", _("请填写%(w)s") % {"w": what}, field="note")
+    return text
+
+
+def do_register(
+    case: Case,
+    *,
+    actor: Actor | None,
+    category: Category | None = None,
+    urgency: str | None = None,
+    note: str = "",
+) -> Case:
+    """立案: accept the report as a case (optionally correcting its category and urgency)."""
+    with transition(case, "register", actor, note=note) as step:
+        if category is not None:
+            step.case.category = category
+        if urgency in Urgency.values:
+            step.case.urgency = urgency
+        step.case.registered_at = step.now
+    return case
+
+
+def do_void(case: Case, *, actor: Actor | None, reason: str) -> Case:
+    """作废: not a case (duplicate, invalid, not ours) — a reason is required."""
+    reason = _require(reason, _("作废原因"))
+    with transition(case, "void", actor, note=reason) as step:
+        step.case.void_reason = reason[:200]
+    return case
+
+
+def do_merge(case: Case, *, actor: Actor | None, into: Case, note: str = "") -> Case:
+    """并案: this case joins another open case; both timelines keep the link."""
+    if into.pk == case.pk or not into.is_open or into.street_id != case.street_id:
+        raise ApplicationError("merge_target", _("只能并入本街道另一件未结案的案件"), field="into")
+    with transition(case, "merge", actor, note=note) as step:
+        step.case.merged_into = into
+        step.case.void_reason = _("并入案件 %(n)s") % {"n": into.number}
+        step.data = {"into": into.number}
+        CaseEvent.objects.create(
+            case=into,
+            at=step.now,
+            action="merged",
+            from_status=into.status,
+            to_status=into.status,
+            actor=actor.user if actor else None,
+            actor_label=actor.display if actor else "系统",
+            note=note,
+            data={"from": case.number},
+        )
+    return case
+
+
+def do_dispatch(
+    case: Case, *, actor: Actor | None, unit: Unit, co_units: Sequence[Unit] = (), note: str = ""
+) -> Case:
+    """派遣: send the case to a handling unit (with optional co-handlers 协办)."""
+    if not unit.active or not unit.region_id.startswith(case.street_id[:6]):
+        raise ApplicationError("bad_unit", _("不能派遣给「%(u)s」") % {"u": unit.name}, field="unit")
+    with transition(case, "dispatch", actor, note=note) as step:
+        step.case.unit = unit
+        step.case.dispatched_at = step.now
+        step.target_unit = unit
+        step.data = {"unit": unit.name, "co_units": [u.name for u in co_units]}
+        step.case.co_units.set(co_units)
+    return case
+
+
+def do_accept(case: Case, *, actor: Actor | None, note: str = "") -> Case:
+    """签收: the unit takes the case; the handling deadline starts."""
+    with transition(case, "accept", actor, note=note) as step:
+        step.case.accepted_at = step.now
+    return case
+
+
+def do_return(case: Case, *, actor: Actor | None, reason: str, note: str = "") -> Case:
+    """退单: back to the dispatcher with a reason (职能不符 / 属地不符 / 信息不全) — 首接负责."""
+    if reason not in RETURN_REASONS:
+        raise ApplicationError("return_reason", _("请选择退单原因"), field="reason")
+    note = _require(note, _("退单说明"))
+    with transition(case, "return", actor, note=note) as step:
+        step.data = {"reason": reason, "reason_label": RETURN_REASONS[reason], "unit": step.case.unit.name}
+        step.case.return_count += 1
+        step.case.unit = None
+        step.case.due_at = None
+        step.case.co_units.clear()
+    return case
+
+
+def do_escalate(case: Case, *, actor: Actor | None, note: str) -> Case:
+    """上报上级: hand the case to the next tier (社区 → 联动工作站 → 街道 → 部门, 吹哨报到)."""
+    note = _require(note, _("上报理由"))
+    with transition(case, "escalate", actor, note=note) as step:
+        upper = step.case.unit.escalates_to
+        step.data = {"from_unit": step.case.unit.name, "unit": upper.name}
+        step.target_unit = upper
+        step.case.unit = upper
+        step.case.escalation_level += 1
+        step.case.due_at = None
+        step.case.dispatched_at = step.now
+    return case
+
+
+def do_request_extension(case: Case, *, actor: Actor | None, until: datetime, reason: str) -> Case:
+    """申请延期: the clock stops until the dispatcher decides."""
+    reason = _require(reason, _("延期理由"))
+    if case.due_at and until <= case.due_at:
+        raise ApplicationError("extension_until", _("延期后的时限必须晚于当前时限"), field="until")
+    with transition(case, "request_extension", actor, note=reason) as step:
+        step.case.extension_pending = True
+        step.case.extension_requested_until = until
+        step.data = {"until": until.isoformat()}
+    return case
+
+
+def do_approve_extension(case: Case, *, actor: Actor | None, note: str = "") -> Case:
+    """批准延期: the deadline moves to the requested time."""
+    with transition(case, "approve_extension", actor, note=note) as step:
+        step.data = {"until": step.case.extension_requested_until.isoformat()}
+        step.case.extension_pending = False
+        step.case.extension_count += 1
+    return case
+
+
+def do_deny_extension(case: Case, *, actor: Actor | None, note: str) -> Case:
+    """驳回延期: the clock runs again from where it stopped."""
+    note = _require(note, _("驳回理由"))
+    with transition(case, "deny_extension", actor, note=note) as step:
+        step.case.extension_pending = False
+        step.case.extension_requested_until = None
+    return case
+
+
+def do_suspend(case: Case, *, actor: Actor | None, reason: str) -> Case:
+    """缓办: stop the clock (e.g. waiting for weather or a court)."""
+    reason = _require(reason, _("缓办理由"))
+    with transition(case, "suspend", actor, note=reason) as step:
+        step.case.suspended = True
+        step.case.was_suspended = True
+    return case
+
+
+def do_resume(case: Case, *, actor: Actor | None, note: str = "") -> Case:
+    """恢复办理: the clock runs again; the suspended time does not count."""
+    with transition(case, "resume", actor, note=note) as step:
+        step.case.suspended = False
+    return case
+
+
+def do_supervise(case: Case, *, actor: Actor | None, note: str) -> Case:
+    """督办: a formal supervision of the handling unit."""
+    note = _require(note, _("督办意见"))
+    with transition(case, "supervise", actor, note=note) as step:
+        step.case.supervise_count += 1
+    return case
+
+
+def do_urge(case: Case, *, actor: Actor | None, note: str = "") -> Case:
+    """催办: remind the handling unit."""
+    with transition(case, "urge", actor, note=note) as step:
+        step.case.urge_count += 1
+    return case
+
+
+def do_handle(case: Case, *, actor: Actor | None, note: str, uploads: Sequence[UploadedFile] = ()) -> Case:
+    """处置反馈: the unit reports back with notes and photo evidence."""
+    note = _require(note, _("处置情况"))
+    with transition(case, "handle", actor, note=note, uploads=uploads) as step:
+        step.case.handled_at = step.now
+    return case
+
+
+def do_verify(
+    case: Case, *, actor: Actor | None, passed: bool, note: str = "", uploads: Sequence[UploadedFile] = ()
+) -> Case:
+    """核查: pass closes the case; fail sends it back to the handler as rework (返工)."""
+    action = "verify" if passed else "rework"
+    if not passed:
+        note = _require(note, _("返工原因"))
+    with transition(case, action, actor, note=note, uploads=uploads) as step:
+        if passed:
+            step.case.closed_at = step.now
+        else:
+            step.case.rework_count += 1
+    return case
+
+
+def do_evaluate(
+    case: Case,
+    *,
+    actor: Actor | None,
+    satisfaction: str,
+    resolved: bool | None = None,
+    contacted: bool | None = True,
+    note: str = "",
+) -> Case:
+    """评价/回访: 满意 / 基本满意 / 不满意, whether it was resolved, whether the reporter was reached."""
+    if satisfaction not in {"satisfied", "basic", "unsatisfied"}:
+        raise ApplicationError("satisfaction", _("请选择满意程度"), field="satisfaction")
+    with transition(case, "evaluate", actor, note=note) as step:
+        step.case.satisfaction = satisfaction
+        step.case.resolved = resolved
+        step.case.contacted = contacted
+        step.case.evaluated_at = step.now
+        step.data = {"satisfaction": satisfaction, "resolved": resolved, "contacted": contacted}
+    return case
+
+
+def do_reopen(case: Case, *, actor: Actor | None, note: str) -> Case:
+    """重办: an unsatisfied result goes back to the same unit with a fresh deadline."""
+    note = _require(note, _("重办理由"))
+    with transition(case, "reopen", actor, note=note) as step:
+        step.case.reopen_count += 1
+        step.case.satisfaction = ""
+        step.case.resolved = None
+        step.case.contacted = None
+        step.case.closed_at = None
+        step.case.dispatched_at = step.now
+        step.target_unit = step.case.unit
+    return case
+
+
+def do_attach(case: Case, *, actor: Actor | None, uploads: Sequence[UploadedFile], note: str = "") -> Case:
+    """补充材料: add photos or a note to the timeline without changing the state."""
+    if not uploads and not note.strip():
+        raise ApplicationError("empty", _("请上传照片或填写说明"), field="photos")
+    with transition(case, "attach", actor, note=note, uploads=uploads):
+        pass
+    return case
+
+
+def do_mark_clock(case: Case, *, actor: Actor | None, level: str) -> bool:
+    """Record a warning or overdue breach of the current stage exactly once; overdue also escalates and
+    supervises. Returns False when this breach was already recorded."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        stage = STAGE_OF_STATUS.get(locked.status)
+        if (
+            stage is None
+            or ClockBreach.objects.filter(case=locked, stage_seq=locked.stage_seq, level=level).exists()
+        ):
+            return False
+        note = _("%(s)s环节%(l)s") % {"s": Stage(stage).label, "l": ACTION_LABELS[level]}
+        with transition(locked, level, actor, note=note) as step:
+            ClockBreach.objects.create(
+                case=step.case, stage_seq=step.case.stage_seq, stage=stage, level=level, at=step.now
+            )
+            step.data = {"stage": stage, "deadline": _jsonable(step.case.stage_deadline)}
+            step.public = False
+            if level == "overdue":
+                step.case.escalation_level += 1
+                step.case.supervise_count += 1
+    return True
+
+
+__all__ = [name for name in dir() if name.startswith("do_")] + ["RETURN_REASONS", "ReportInput", "refusal"]

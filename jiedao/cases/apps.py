@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "jiedao.cases"
+    label = "cases"
+    verbose_name = _("案件")
+
+    def ready(self) -> None:
+        from jiedao.cases import notify  # noqa: F401  (registers the outbox handler)

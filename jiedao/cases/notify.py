@@ -1,0 +1,74 @@
+"""In-app notifications for case events, delivered from the outbox after commit."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from jiedao.cases.states import ACTION_LABELS
+from jiedao.core import clock, outbox
+from jiedao.core.models import Notification, OutboxMessage
+from jiedao.org.models import Membership, Role
+
+WORKERS = (Role.HANDLER, Role.COMMUNITY_STAFF)
+CENTRE = (Role.DISPATCHER,)
+# Who hears of which action: the handling unit's people, the centre's dispatchers, the leaders.
+AUDIENCE: dict[str, tuple[str, ...]] = {
+    "report": ("centre",),
+    "dispatch": ("unit",),
+    "escalate": ("unit", "centre"),
+    "reopen": ("unit",),
+    "urge": ("unit",),
+    "supervise": ("unit",),
+    "rework": ("unit",),
+    "approve_extension": ("unit",),
+    "deny_extension": ("unit",),
+    "return": ("centre",),
+    "handle": ("centre",),
+    "request_extension": ("centre", "leaders"),
+    "warning": ("unit",),
+    "overdue": ("unit", "centre", "leaders"),
+}
+LEVEL = {
+    "overdue": "danger",
+    "warning": "warning",
+    "urge": "warning",
+    "supervise": "warning",
+    "return": "warning",
+}
+
+
+def recipients(payload: dict, audience: tuple[str, ...]) -> set[int]:
+    query = Q(pk__in=[])
+    if "unit" in audience and payload.get("unit_id"):
+        query |= Q(unit_id=payload["unit_id"], role__in=WORKERS)
+    street = payload.get("street") or ""
+    if "centre" in audience:
+        query |= Q(unit__region_id=street, role__in=CENTRE)
+    if "leaders" in audience:
+        query |= Q(unit__region_id=street, role=Role.LEADER)
+    users = set(Membership.objects.filter(query).values_list("user_id", flat=True))
+    users.discard(payload.get("actor_id"))  # nobody is told of what they did themselves
+    return users
+
+
+@outbox.handles("case.")
+def deliver_case_notification(message: OutboxMessage) -> None:
+    payload = message.payload
+    audience = AUDIENCE.get(payload["action"])
+    if not audience:
+        return
+    title = f"案件 {payload['number']} {ACTION_LABELS.get(payload['action'], payload['action'])}"
+    existing = set(Notification.objects.filter(source=message).values_list("user_id", flat=True))
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                created_at=clock.now(),
+                title=title,
+                url=f"/cases/{payload['number']}/",
+                level=LEVEL.get(payload["action"], "info"),
+                source=message,
+            )
+            for user_id in recipients(payload, audience) - existing
+        ]
+    )

@@ -1,0 +1,62 @@
+"""python manage.py serve — the web server and the background processes of one instance, started and
+stopped together (what `make run` runs)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+# Background processes beside the web server; later domains append theirs (e.g. GPS listeners).
+BACKGROUND = [["manage.py", "sweep", "--loop"]]
+
+
+class Command(BaseCommand):
+    help = "Serve the instance: gunicorn plus the sweep loop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--workers", type=int, default=2)
+
+    def handle(self, *args, port: int, host: str, workers: int, **options):
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "jiedao.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--timeout",
+            "60",
+            "--access-logfile",
+            "-",
+        ]
+        children = [subprocess.Popen([sys.executable, *cmd]) for cmd in BACKGROUND]
+        children.append(subprocess.Popen(web))
+        self.stdout.write(
+            self.style.SUCCESS(f"街道 Jiedao is serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        )
+        stop = {"now": False}
+
+        def _stop(*_args):
+            stop["now"] = True
+
+        signal.signal(signal.SIGTERM, _stop)
+        try:
+            while not stop["now"] and all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            child.wait(timeout=15)

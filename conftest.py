@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from jiedao.core.calendar import invalidate_calendar
+from jiedao.org.locating import invalidate_grid_index
 
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
+    # Argon2 is deliberately slow; the personas' passwords need no protection in tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     invalidate_calendar()
+    invalidate_grid_index()
+    cache.clear()  # request rates (API throttling) and cached pages start afresh in each test
     yield
     invalidate_calendar()
 

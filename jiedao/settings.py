@@ -58,7 +58,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "jiedao.core.adminkit.JiedaoAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -193,4 +193,25 @@ JIEDAO = {
     "TILE_URL": os.environ.get("JIEDAO_TILE_URL", ""),
     "TILE_CRS": env_str("JIEDAO_TILE_CRS", "wgs84"),  # wgs84 | gcj02
     "TILE_ATTRIBUTION": os.environ.get("JIEDAO_TILE_ATTRIBUTION", ""),
+    # 12345 综合满意率 = weighted 响应率, 解决率, 满意率 (Beijing-style 0.1/0.5/0.4).
+    "HOTLINE_WEIGHTS": env_str("JIEDAO_HOTLINE_WEIGHTS", "0.1,0.5,0.4"),
+    # GPS tracking (定位): listener ports, automatic registration of unknown terminals, fix filters, retention.
+    "JT808_PORT": env_int("JIEDAO_JT808_PORT", 8808),
+    "OSMAND_PORT": env_int("JIEDAO_OSMAND_PORT", 5055),
+    "TRACKING_AUTO_REGISTER": env_bool("JIEDAO_TRACKING_AUTO_REGISTER", False),
+    "TRACKING_FILTER_INVALID": env_bool("JIEDAO_TRACKING_FILTER_INVALID", True),
+    "TRACKING_FUTURE_TOLERANCE_SECONDS": env_int("JIEDAO_TRACKING_FUTURE_TOLERANCE_SECONDS", 600),
+    "TRACKING_MAX_SPEED_KMH": {"boat": 80, "vehicle": 220, "person": 60},
+    "TRACKING_RETENTION_DAYS": env_int("JIEDAO_TRACKING_RETENTION_DAYS", 180),
+    "TRACKING_OFFLINE_MINUTES": env_int("JIEDAO_TRACKING_OFFLINE_MINUTES", 10),
+    # Open interfaces: request rates per scope (DRF throttle syntax, e.g. 120/min), webhook delivery.
+    "API_RATES": {
+        "anon": env_str("JIEDAO_API_ANON_RATE", "120/min"),
+        "integrator": env_str("JIEDAO_API_INTEGRATOR_RATE", "1200/min"),
+        "user": env_str("JIEDAO_API_USER_RATE", "1200/min"),
+    },
+    "WEBHOOK_TIMEOUT_SECONDS": env_int("JIEDAO_WEBHOOK_TIMEOUT_SECONDS", 5),
+    "WEBHOOK_MAX_ATTEMPTS": env_int("JIEDAO_WEBHOOK_MAX_ATTEMPTS", 8),
+    "WEBHOOK_BACKOFF_SECONDS": env_int("JIEDAO_WEBHOOK_BACKOFF_SECONDS", 30),
+    "WEBHOOK_DISABLE_AFTER": env_int("JIEDAO_WEBHOOK_DISABLE_AFTER", 20),
 }

@@ -18,25 +18,26 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiedao.cases import photos as photo_store
 from jiedao.cases.attributes import AttributeValidationError, clean_attributes
 from jiedao.cases.models import Attachment, Case, CaseEvent, Category, Channel, ClockBreach, Stage, Urgency
 from jiedao.cases.permissions import acting_membership
 from jiedao.cases.pii import PHONE_RE, encrypt_reporter, normalise_phone
-from jiedao.cases.sla import apply_clock, enter_stage
+from jiedao.cases.sla import apply_clock, enter_stage, replay_clock
 from jiedao.cases.states import ACTION_LABELS, ALLOWED_WHILE_SUSPENDED, GUARDS, STAGE_OF_STATUS, target_state
 from jiedao.core import audit, clock, outbox
 from jiedao.core.actor import Actor
 from jiedao.core.counters import next_value
 from jiedao.core.errors import ApplicationError, PermissionRefused
-from jiedao.org.locating import locate
-from jiedao.org.models import Membership, Region, Unit
+from jiedao.org.locating import place
+from jiedao.org.models import Membership, Unit
 
 RETURN_REASONS = {
-    "not_our_duty": "职能不符",
-    "not_our_area": "属地不符",
-    "incomplete": "信息不全",
+    "not_our_duty": gettext_lazy("职能不符"),
+    "not_our_area": gettext_lazy("属地不符"),
+    "incomplete": gettext_lazy("信息不全"),
 }
 # The fields an audit record compares before and after an action.
 AUDITED_FIELDS = (
@@ -71,7 +72,7 @@ def refusal(case: Case, action: str, actor: Actor | None) -> ApplicationError | 
         return ApplicationError("suspended", _("案件处于缓办状态,请先恢复办理再%(a)s") % {"a": label})
     guard = GUARDS.get(action)
     if guard and not guard.check(case):
-        return ApplicationError("guard", guard.message)
+        return ApplicationError("guard", str(guard.message))
     if actor is not None and acting_membership(actor, case, action) is False:
         return PermissionRefused("forbidden", _("您没有对该案件执行「%(a)s」的权限") % {"a": label})
     return None
@@ -96,7 +97,9 @@ def _snapshot(case: Case) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    # One time zone for every instant, so an unchanged deadline never reads as changed (UTC from the database,
+    # Beijing time from the calendar) and the audit log shows the times people saw.
+    return timezone.localtime(value).isoformat() if isinstance(value, datetime) else value
 
 
 @contextmanager
@@ -108,7 +111,11 @@ def transition(
     written: list[str] = []
     try:
         with transaction.atomic():
-            locked = Case.objects.select_for_update().select_related("category", "unit").get(pk=case.pk)
+            locked = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("category", "unit")
+                .get(pk=case.pk)
+            )
             reason = refusal(locked, action, actor)
             if reason is not None:
                 raise reason
@@ -237,6 +244,8 @@ class ReportInput:
     attributes: dict[str, Any] = field(default_factory=dict)
     source_ref: str = ""
     reported_at: datetime | None = None
+    # A handling deadline set outside (a 12345 order's 办理时限); the handle stage then runs against it.
+    due_at: datetime | None = None
 
 
 def _validate_report(data: ReportInput, actor: Actor | None) -> dict[str, Any]:
@@ -257,6 +266,8 @@ def _validate_report(data: ReportInput, actor: Actor | None) -> dict[str, Any]:
         errors["location"] = _("请在地图上选点或填写地址")
     if data.channel not in Channel.values:
         errors["channel"] = _("未知的来源渠道")
+    if data.urgency not in Urgency.values:
+        errors["urgency"] = _("未知的紧急程度")
     try:
         attributes = clean_attributes(data.category.attributes, data.attributes)
     except AttributeValidationError as exc:
@@ -268,20 +279,20 @@ def _validate_report(data: ReportInput, actor: Actor | None) -> dict[str, Any]:
     return {"description": description, "phone": phone, "attributes": attributes}
 
 
-def _place(data: ReportInput) -> tuple[Region, Region | None, Any]:
-    """The street, community and grid of a report; a point outside every grid of the street is refused."""
-    street = Region.objects.get(code=settings.JIEDAO["STREET"])
+def _place(data: ReportInput) -> tuple[str, str | None, int | None]:
+    """The street, community and grid ids of a report; a point outside every grid of the street is refused."""
+    street_id = settings.JIEDAO["STREET"]
     if data.lon is None or data.lat is None:
-        return street, None, None
-    grid = locate(data.lon, data.lat)
-    if grid is None:
+        return street_id, None, None
+    found = place(data.lon, data.lat)
+    if found is None:
         raise ApplicationError(
             "outside_area",
             _("所选位置(%(lon).6f, %(lat).6f)不在本街道辖区内,请重新选点")
             % {"lon": data.lon, "lat": data.lat},
             field="location",
         )
-    return grid.street, grid.community, grid
+    return found.street_id, found.community_id, found.grid_id
 
 
 def new_case_number(now: datetime) -> str:
@@ -294,12 +305,15 @@ def do_report(data: ReportInput, *, actor: Actor | None, uploads: Sequence[Uploa
     """上报: create a case from any channel, located to its grid, with the register clock running."""
     clean = _validate_report(data, actor)
     checked = photo_store.check_photos(list(uploads))
-    street, community, grid = _place(data)
+    place_ids = _place(data)
     written: list[str] = []
     try:
         with transaction.atomic():
-            case = _create_case(data, clean, actor, street, community, grid)
-            step = Step(case=case, now=case.reported_at, photos=checked, data={"channel": data.channel})
+            case = _create_case(data, clean, actor, place_ids)
+            opened = {"channel": data.channel}
+            if data.due_at is not None:
+                opened["due_at"] = data.due_at.isoformat()  # the timeline alone must rebuild the clock
+            step = Step(case=case, now=case.reported_at, photos=checked, data=opened)
             _finish(case, step, "report", actor, "", "", {}, written)
     except BaseException:
         photo_store.remove_files(written)
@@ -311,9 +325,7 @@ def _create_case(
     data: ReportInput,
     clean: dict[str, Any],
     actor: Actor | None,
-    street: Region,
-    community: Region | None,
-    grid,
+    place_ids: tuple[str, str | None, int | None],
 ) -> Case:
     now = clock.now()
     case = Case(
@@ -326,12 +338,13 @@ def _create_case(
         address=data.address.strip()[:255],
         lon=data.lon,
         lat=data.lat,
-        street=street,
-        community=community,
-        grid=grid,
+        street_id=place_ids[0],
+        community_id=place_ids[1],
+        grid_id=place_ids[2],
         attributes=clean["attributes"],
         reporter_user=actor.user if actor else None,
         reported_at=data.reported_at or now,
+        due_at=data.due_at,
         updated_at=now,
     )
     encrypt_reporter(case, data.reporter_name.strip()[:50], clean["phone"])
@@ -425,7 +438,7 @@ def do_return(case: Case, *, actor: Actor | None, reason: str, note: str = "") -
         raise ApplicationError("return_reason", _("请选择退单原因"), field="reason")
     note = _require(note, _("退单说明"))
     with transition(case, "return", actor, note=note) as step:
-        step.data = {"reason": reason, "reason_label": RETURN_REASONS[reason], "unit": step.case.unit.name}
+        step.data = {"reason": reason, "reason_label": str(RETURN_REASONS[reason]), "unit": step.case.unit.name}
         step.case.return_count += 1
         step.case.unit = None
         step.case.due_at = None
@@ -600,3 +613,23 @@ def do_mark_clock(case: Case, *, actor: Actor | None, level: str) -> bool:
 
 
 __all__ = [name for name in dir() if name.startswith("do_")] + ["RETURN_REASONS", "ReportInput", "refusal"]
+
+
+def do_recompute_clock(case: Case, *, actor: Actor | None, reason: str) -> bool:
+    """Recompute the case's deadlines from its timeline (after the working calendar or a limit changed).
+
+    Not a step of the case: no timeline event, but an audit record of every deadline that moved.
+    Returns whether anything changed."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case.pk)
+        fresh = replay_clock(locked, clock.now())
+        changed = {name: value for name, value in fresh.items() if getattr(locked, name) != value}
+        if not changed:
+            return False
+        old = {name: _jsonable(getattr(locked, name)) for name in changed}
+        for name, value in changed.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(changed))
+        audit.record(actor, "case.recompute_clock", "case", locked.number, old=old,
+                     new={name: _jsonable(value) for name, value in changed.items()}, reason=reason)
+    return True

@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from jiedao.cases.attributes import validate_schema
 from jiedao.cases.models import Category, RoutingRule, StageLimit
+from jiedao.core.adminkit import RoleAdmin
 
 
 class StageLimitInline(admin.TabularInline):
@@ -39,7 +40,7 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RoleAdmin):
     form = CategoryForm
     inlines = (StageLimitInline,)
     list_display = ("code", "name", "scheme", "kind", "parent", "default_unit_specialty", "public", "active")
@@ -48,7 +49,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(RoleAdmin):
     list_display = ("category", "region", "unit")
     autocomplete_fields = ("category", "unit")
     search_fields = ("category__name", "unit__name")

@@ -8,4 +8,4 @@ class CasesConfig(AppConfig):
     verbose_name = _("案件")
 
     def ready(self) -> None:
-        from jiedao.cases import notify  # noqa: F401  (registers the outbox handler)
+        from jiedao.cases import notify, sweep  # noqa: F401  (register their outbox handlers)

@@ -668,6 +668,7 @@ class CategorySpec:
     limits: dict[str, dict[str, Limit]]
     attributes: tuple[dict[str, Any], ...]
     source: str
+    group_unit_kind: str = ""  # the group's own default_unit_kind (大类), when it sets one
 
     def __hash__(self) -> int:
         return hash(self.key)
@@ -911,5 +912,6 @@ def _leaf(
         limits=limits,
         attributes=tuple(attributes),
         source=child.get("source", group.get("source", "")),
+        group_unit_kind=group.get("default_unit_kind", ""),
     )
     return spec, []

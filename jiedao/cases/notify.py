@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q
 
 from jiedao.cases.states import ACTION_LABELS
@@ -28,6 +30,9 @@ AUDIENCE: dict[str, tuple[str, ...]] = {
     "warning": ("unit",),
     "overdue": ("unit", "centre", "leaders"),
 }
+# Other apps that react to case events (e.g. integrations.webhooks.fan_out) append themselves here; each runs
+# in the delivery transaction of the case message, so one outbox message serves them all.
+CASE_EVENT_HOOKS: list[Callable[[OutboxMessage], None]] = []
 LEVEL = {
     "overdue": "danger",
     "warning": "warning",
@@ -35,6 +40,19 @@ LEVEL = {
     "supervise": "warning",
     "return": "warning",
 }
+
+
+# A warning goes to whoever must act before the deadline: the centre registers, dispatches and verifies
+# (no unit holds the case yet, or the unit has reported back); the unit accepts and handles.
+CENTRE_STAGE_STATUSES = {"reported", "registered", "handled"}
+
+
+def audience_for(payload: dict) -> tuple[str, ...]:
+    """Who hears of this case message (empty: nobody)."""
+    action = payload.get("action", "")
+    if action == "warning" and (payload.get("status") in CENTRE_STAGE_STATUSES or not payload.get("unit_id")):
+        return ("centre",)
+    return AUDIENCE.get(action, ())
 
 
 def recipients(payload: dict, audience: tuple[str, ...]) -> set[int]:
@@ -46,15 +64,17 @@ def recipients(payload: dict, audience: tuple[str, ...]) -> set[int]:
         query |= Q(unit__region_id=street, role__in=CENTRE)
     if "leaders" in audience:
         query |= Q(unit__region_id=street, role=Role.LEADER)
-    users = set(Membership.objects.filter(query).values_list("user_id", flat=True))
+    users = set(Membership.objects.filter(query, user__is_active=True).values_list("user_id", flat=True))
     users.discard(payload.get("actor_id"))  # nobody is told of what they did themselves
     return users
 
 
 @outbox.handles("case.")
 def deliver_case_notification(message: OutboxMessage) -> None:
+    for hook in CASE_EVENT_HOOKS:
+        hook(message)
     payload = message.payload
-    audience = AUDIENCE.get(payload["action"])
+    audience = audience_for(payload)
     if not audience:
         return
     title = f"案件 {payload['number']} {ACTION_LABELS.get(payload['action'], payload['action'])}"
@@ -69,6 +89,7 @@ def deliver_case_notification(message: OutboxMessage) -> None:
                 level=LEVEL.get(payload["action"], "info"),
                 source=message,
             )
-            for user_id in recipients(payload, audience) - existing
-        ]
+            for user_id in sorted(recipients(payload, audience) - existing)
+        ],
+        ignore_conflicts=True,  # a redelivery racing another never notifies a person twice
     )

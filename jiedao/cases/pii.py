@@ -12,12 +12,14 @@ from jiedao.core.actor import Actor
 from jiedao.core.errors import PermissionRefused
 from jiedao.lib import crypto
 from jiedao.lib.masking import mask_name, mask_phone
+from jiedao.org.selectors import ADMIN_ROLES
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
 def normalise_phone(phone: str) -> str:
-    return re.sub(r"[\s()（）+]", "", phone or "").removeprefix("86") if phone else ""
+    """Digits as stored and indexed: spaces, brackets, hyphens and the +86 country code removed."""
+    return re.sub(r"[\s()（）+\-－]", "", phone or "").removeprefix("86") if phone else ""
 
 
 def encrypt_reporter(case: Case, name: str, phone: str) -> None:
@@ -49,8 +51,10 @@ def may_reveal(actor: Actor | None, case: Case) -> bool:
     """Only members allowed to see personal data, in whose area the case lies or whose unit handles it."""
     if actor is None:
         return False
+    # The 三员 (system, security, audit admins) administer the system; they do not read cases.
     return any(
         m.can_view_pii
+        and m.role not in ADMIN_ROLES
         and (case.unit_id == m.unit_id or (case.community_id or case.street_id).startswith(m.unit.region_id))
         for m in actor.memberships
     )

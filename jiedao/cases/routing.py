@@ -12,8 +12,8 @@ from jiedao.org.models import Region, Unit, UnitKind
 
 
 def suggest_unit(category: Category, street: Region, community: Region | None) -> Unit | None:
-    """派遣建议: a routing rule for the community, then the street; then the category's specialty; else the
-    community committee; else the command centre."""
+    """派遣建议: a routing rule for the community, then the street; then the unit of the category's specialty in
+    the community, then in the street; else the community committee; else the command centre."""
     regions = [r for r in (community, street) if r is not None]
     categories = [c for c in (category, category.parent) if c is not None]
     rules = RoutingRule.objects.filter(category__in=categories, region__in=regions, unit__active=True)
@@ -22,14 +22,16 @@ def suggest_unit(category: Category, street: Region, community: Region | None) -
     )
     if ranked:
         return ranked[0].unit
-    units = Unit.objects.filter(active=True, region_id__startswith=street.code)
+    units = Unit.objects.filter(active=True, region__pk__startswith=street.code)
     specialty = category.default_unit_specialty or (
         category.parent.default_unit_specialty if category.parent else ""
     )
     if specialty:
-        unit = units.filter(specialty=specialty).order_by("-region_id").first()
-        if unit:
-            return unit
+        # The case's own community's unit of that specialty, else the street's; never another community's.
+        for region in regions:
+            unit = units.filter(specialty=specialty, region=region).order_by("name").first()
+            if unit:
+                return unit
     if community is not None:
         unit = units.filter(kind=UnitKind.COMMUNITY_COMMITTEE, region=community).first()
         if unit:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
+
 from django.db.models import F, Q, QuerySet
 
-from jiedao.cases.models import Case, CaseEvent
+from jiedao.cases.models import Attachment, Case, CaseEvent, Category
 from jiedao.core.actor import Actor
 from jiedao.org.models import Role
 from jiedao.org.selectors import prefix_q
@@ -45,3 +47,46 @@ def public_timeline(case: Case) -> QuerySet[CaseEvent]:
 def running_first(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """Overdue first, then the nearest deadline; cases with no running clock last."""
     return queryset.order_by(F("stage_deadline").asc(nulls_last=True), "-reported_at")
+
+
+# --- Residents (no account: a case is theirs when they know its number and their phone's last four digits) --
+
+
+def _public_case(number: str) -> Case | None:
+    return (
+        Case.objects.select_related("category", "category__parent", "community", "unit")
+        .filter(number=number)
+        .first()
+    )
+
+
+def resident_case(number: str, last4: str) -> Case | None:
+    """The case with this number whose reporter's phone ends in ``last4``; None otherwise (no hint which)."""
+    case = _public_case(number)
+    stored = case.reporter_phone_last4 if case else ""
+    if case is None or not stored or not hmac.compare_digest(stored, last4):
+        return None
+    return case
+
+
+def proven_resident_case(number: str) -> Case | None:
+    """A case whose ownership the resident's session already proved with ``resident_case``."""
+    return _public_case(number)
+
+
+def public_photos(case: Case) -> QuerySet[Attachment]:
+    """Photos attached to public steps of the case (the report's and the handler's evidence)."""
+    return case.attachments.filter(event__public=True)
+
+
+def reportable_category(category_id: str | int | None) -> Category | None:
+    """A category a resident may choose (a public, active 小类), or None."""
+    try:
+        pk = int(category_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Category.objects.filter(pk=pk, public=True, active=True, parent__isnull=False)
+        .select_related("parent")
+        .first()
+    )

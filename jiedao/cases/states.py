@@ -113,23 +113,23 @@ class Guard:
     """A condition beyond the state, with the message shown when it fails."""
 
     check: Callable[[Case], bool]
-    message: str
+    message: str  # a lazy translation, rendered in the language of the request
 
 
 # While suspended (缓办) only these actions make sense; everything else waits for resume.
 ALLOWED_WHILE_SUSPENDED = {"resume", "supervise", "void", "attach"}
 
 GUARDS: dict[str, Guard] = {
-    "suspend": Guard(lambda c: not c.suspended, str(_("案件已处于缓办状态"))),
-    "resume": Guard(lambda c: c.suspended, str(_("案件未缓办,无需恢复"))),
-    "request_extension": Guard(lambda c: not c.extension_pending, str(_("已有待审批的延期申请"))),
-    "approve_extension": Guard(lambda c: c.extension_pending, str(_("没有待审批的延期申请"))),
-    "deny_extension": Guard(lambda c: c.extension_pending, str(_("没有待审批的延期申请"))),
+    "suspend": Guard(lambda c: not c.suspended, _("案件已处于缓办状态")),
+    "resume": Guard(lambda c: c.suspended, _("案件未缓办,无需恢复")),
+    "request_extension": Guard(lambda c: not c.extension_pending, _("已有待审批的延期申请")),
+    "approve_extension": Guard(lambda c: c.extension_pending, _("没有待审批的延期申请")),
+    "deny_extension": Guard(lambda c: c.extension_pending, _("没有待审批的延期申请")),
     "escalate": Guard(
-        lambda c: c.unit is not None and c.unit.escalates_to_id is not None, str(_("承办单位没有上级"))
+        lambda c: c.unit is not None and c.unit.escalates_to_id is not None, _("承办单位没有上级")
     ),
     "reopen": Guard(
-        lambda c: c.status == S.CLOSED or c.satisfaction == "unsatisfied", str(_("只有不满意的评价才能重办"))
+        lambda c: c.status == S.CLOSED or c.satisfaction == "unsatisfied", _("只有不满意的评价才能重办")
     ),
 }
 

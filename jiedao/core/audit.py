@@ -27,7 +27,7 @@ def record(
     return AuditEvent.objects.create(
         at=at or clock.now(),
         actor=actor.user if actor else None,
-        actor_label=actor.display if actor else "系统",
+        actor_label=(actor.display if actor else "系统")[:100],
         action=action,
         object_type=obj_type,
         object_id=str(obj_id),

@@ -51,6 +51,7 @@ class ParsedGrid:
     community_code: str
     polygon: Polygonal
     area_m2: float
+    index: int = 0  # the 1-based feature number in the file it came from (0 when not from a file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +408,7 @@ def parse_grid_collection(
                     community_code=feature.code[:12],
                     polygon=feature.polygon,
                     area_m2=area_m2(feature.polygon),
+                    index=feature.index,
                 )
             )
     return result
@@ -422,14 +424,17 @@ def _rings(polygon: Polygon) -> list[list[list[float]]]:
     return [np.round(np.asarray(ring.coords)[:, :2], 6).tolist() for ring in rings]
 
 
+def polygon_geojson(polygon: Polygonal) -> dict[str, Any]:
+    """A Polygon or MultiPolygon as an RFC 7946 geometry (right-hand rule, 6 decimals ≈ 0.1 m)."""
+    if isinstance(polygon, Polygon):
+        return {"type": "Polygon", "coordinates": _rings(polygon)}
+    return {"type": "MultiPolygon", "coordinates": [_rings(p) for p in polygon.geoms]}
+
+
 def grids_to_geojson(grids: Iterable[ParsedGrid]) -> dict[str, Any]:
     """An RFC 7946 FeatureCollection of grids (WGS-84 lon/lat, 6 decimals ≈ 0.1 m)."""
     features = []
     for grid in grids:
-        if isinstance(grid.polygon, Polygon):
-            geometry = {"type": "Polygon", "coordinates": _rings(grid.polygon)}
-        else:
-            geometry = {"type": "MultiPolygon", "coordinates": [_rings(p) for p in grid.polygon.geoms]}
         features.append(
             {
                 "type": "Feature",
@@ -439,7 +444,7 @@ def grids_to_geojson(grids: Iterable[ParsedGrid]) -> dict[str, Any]:
                     "community_code": grid.community_code,
                     "area_m2": round(grid.area_m2, 1),
                 },
-                "geometry": geometry,
+                "geometry": polygon_geojson(grid.polygon),
             }
         )
     return {"type": "FeatureCollection", "features": features}

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from jiedao.core.adminkit import SECURITY, RoleAdmin
 from jiedao.org.models import Grid, Membership, Region, Unit, User
 
 
@@ -11,13 +12,14 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class JiedaoUserAdmin(UserAdmin):
+class JiedaoUserAdmin(RoleAdmin, UserAdmin):
+    roles = frozenset({SECURITY})
     inlines = (MembershipInline,)
     list_display = ("username", "get_full_name", "is_active", "last_login")
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(RoleAdmin):
     list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name")
@@ -25,7 +27,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(RoleAdmin):
     list_display = ("code", "name", "community", "area_m2", "is_demo_geometry")
     list_filter = ("community", "is_demo_geometry")
     search_fields = ("code", "name")
@@ -34,7 +36,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(RoleAdmin):
     list_display = ("name", "kind", "specialty", "region", "escalates_to", "active")
     list_filter = ("kind", "active")
     search_fields = ("name", "specialty")

@@ -19,6 +19,15 @@ from jiedao.org.models import Grid
 VERSION_COUNTER = "grids.version"
 
 
+@dataclass(frozen=True, order=True)
+class Placement:
+    """Where a point lies: its grid, community and street (ids only — no query needed); ordered by grid id."""
+
+    grid_id: int
+    community_id: str
+    street_id: str
+
+
 @dataclass
 class _Cached:
     version: int = -1
@@ -37,21 +46,33 @@ def bump_grid_version() -> None:
     next_value(VERSION_COUNTER)
 
 
+def invalidate_grid_index() -> None:
+    """Forget this process's index (tests roll the version counter back with their transaction)."""
+    _cache.index, _cache.version = None, -1
+
+
 def grid_index() -> GridIndex:
     version = _current_version()
     if _cache.index is None or _cache.version != version:
-        grids = Grid.objects.values_list("pk", "polygon")
-        _cache.index = GridIndex((pk, shape(polygon)) for pk, polygon in grids)
+        grids = Grid.objects.values_list("pk", "community_id", "street_id", "polygon")
+        _cache.index = GridIndex(
+            (Placement(pk, community, street), shape(polygon)) for pk, community, street, polygon in grids
+        )
         _cache.version = version
     return _cache.index
 
 
+def place(lon: float, lat: float) -> Placement | None:
+    """The grid, community and street of a point (WGS-84) from the in-memory index, or None outside."""
+    return grid_index().locate(lon, lat)
+
+
 def locate(lon: float, lat: float) -> Grid | None:
     """The grid containing the point (WGS-84), or None outside every grid."""
-    grid_id = grid_index().locate(lon, lat)
-    return Grid.objects.select_related("community", "street").get(pk=grid_id) if grid_id is not None else None
+    found = place(lon, lat)
+    return Grid.objects.select_related("community", "street").get(pk=found.grid_id) if found else None
 
 
 def locate_many(lons: Sequence[float], lats: Sequence[float]) -> list[int | None]:
     """Grid ids for many points at once (vectorised)."""
-    return grid_index().locate_many(lons, lats)
+    return [found.grid_id if found else None for found in grid_index().locate_many(lons, lats)]

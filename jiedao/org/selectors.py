@@ -36,9 +36,11 @@ def in_jurisdiction(actor: Actor, region_code: str | None, roles: set[str] | Non
 
 def prefix_q(field: str, prefixes: list[str]) -> Q:
     """Q matching ``field`` against any of the region code prefixes; empty list matches nothing."""
+    # Django refuses ``startswith`` on a foreign key's attname; ``<fk>__pk`` matches the same column, no join.
+    lookup = f"{field.removesuffix('_id')}__pk" if field.endswith("_id") else field
     query = Q(pk__in=[])
     for prefix in prefixes:
-        query |= Q(**{f"{field}__startswith": prefix})
+        query |= Q(**{f"{lookup}__startswith": prefix})
     return query
 
 
@@ -54,3 +56,8 @@ def units_for(actor: Actor) -> QuerySet[Unit]:
     """Units an actor may dispatch to or see: those of their street and its communities, plus external bodies."""
     streets = sorted({p[:9] for p in region_prefixes(actor)})
     return Unit.objects.filter(prefix_q("region_id", streets), active=True)
+
+
+def street_grids(street_code: str) -> QuerySet[Grid]:
+    """All grids of a sub-district: public geometry (the resident map draws their outline)."""
+    return Grid.objects.filter(street_id=street_code).select_related("community")

@@ -82,9 +82,23 @@ class World:
     extra: dict = field(default_factory=dict)
 
 
+_HASHES: dict[tuple[str, str], str] = {}
+
+
+def _password_hash(password: str) -> str:
+    """One real (argon2) hash per process and hasher: hashing ten personas per test took seconds."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+
+    key = (password, settings.PASSWORD_HASHERS[0])
+    if key not in _HASHES:
+        _HASHES[key] = make_password(password)
+    return _HASHES[key]
+
+
 def _person(username: str, name: str, unit: Unit, role: str, *, pii: bool = False) -> User:
-    user = User.objects.create_user(
-        username, password="Jiedao-test-2026", last_name=name[0], first_name=name[1:]
+    user = User.objects.create(
+        username=username, password=_password_hash("Jiedao-test-2026"), last_name=name[0], first_name=name[1:]
     )
     Membership.objects.create(user=user, unit=unit, role=role, can_view_pii=pii)
     return user

@@ -32,7 +32,7 @@ from jiedao.core.actor import Actor
 from jiedao.core.counters import next_value
 from jiedao.core.errors import ApplicationError, PermissionRefused
 from jiedao.org.locating import place
-from jiedao.org.models import Membership, Unit
+from jiedao.org.models import Membership, Unit, UnitKind
 
 RETURN_REASONS = {
     "not_our_duty": gettext_lazy("职能不符"),
@@ -390,9 +390,12 @@ def do_void(case: Case, *, actor: Actor | None, reason: str) -> Case:
 
 def do_merge(case: Case, *, actor: Actor | None, into: Case, note: str = "") -> Case:
     """并案: this case joins another open case; both timelines keep the link."""
-    if into.pk == case.pk or not into.is_open or into.street_id != case.street_id:
+    if into.pk == case.pk:
         raise ApplicationError("merge_target", _("只能并入本街道另一件未结案的案件"), field="into")
     with transition(case, "merge", actor, note=note) as step:
+        into = Case.objects.select_for_update(of=("self",)).get(pk=into.pk)
+        if not into.is_open or into.street_id != step.case.street_id:
+            raise ApplicationError("merge_target", _("只能并入本街道另一件未结案的案件"), field="into")
         step.case.merged_into = into
         step.case.void_reason = _("并入案件 %(n)s") % {"n": into.number}
         step.data = {"into": into.number}
@@ -407,15 +410,26 @@ def do_merge(case: Case, *, actor: Actor | None, into: Case, note: str = "") -> 
             note=note,
             data={"from": case.number},
         )
+        audit.record(actor, "case.merged", "case", into.number, new={"merged_from": case.number}, reason=note)
     return case
+
+
+def may_handle(unit: Unit, case: Case) -> bool:
+    """A unit may take a case of its own street, or be an outside body (供电, 燃气) serving the case's district."""
+    if not unit.active:
+        return False
+    if unit.region_id.startswith(case.street_id):
+        return True
+    return unit.kind == UnitKind.EXTERNAL and case.street_id.startswith(unit.region_id)
 
 
 def do_dispatch(
     case: Case, *, actor: Actor | None, unit: Unit, co_units: Sequence[Unit] = (), note: str = ""
 ) -> Case:
     """派遣: send the case to a handling unit (with optional co-handlers 协办)."""
-    if not unit.active or not unit.region_id.startswith(case.street_id[:6]):
-        raise ApplicationError("bad_unit", _("不能派遣给「%(u)s」") % {"u": unit.name}, field="unit")
+    for candidate in (unit, *co_units):
+        if not may_handle(candidate, case):
+            raise ApplicationError("bad_unit", _("不能派遣给「%(u)s」") % {"u": candidate.name}, field="unit")
     with transition(case, "dispatch", actor, note=note) as step:
         step.case.unit = unit
         step.case.dispatched_at = step.now
@@ -438,7 +452,11 @@ def do_return(case: Case, *, actor: Actor | None, reason: str, note: str = "") -
         raise ApplicationError("return_reason", _("请选择退单原因"), field="reason")
     note = _require(note, _("退单说明"))
     with transition(case, "return", actor, note=note) as step:
-        step.data = {"reason": reason, "reason_label": str(RETURN_REASONS[reason]), "unit": step.case.unit.name}
+        step.data = {
+            "reason": reason,
+            "reason_label": str(RETURN_REASONS[reason]),
+            "unit": step.case.unit.name,
+        }
         step.case.return_count += 1
         step.case.unit = None
         step.case.due_at = None
@@ -463,9 +481,11 @@ def do_escalate(case: Case, *, actor: Actor | None, note: str) -> Case:
 def do_request_extension(case: Case, *, actor: Actor | None, until: datetime, reason: str) -> Case:
     """申请延期: the clock stops until the dispatcher decides."""
     reason = _require(reason, _("延期理由"))
-    if case.due_at and until <= case.due_at:
-        raise ApplicationError("extension_until", _("延期后的时限必须晚于当前时限"), field="until")
+    if until is None or timezone.is_naive(until):
+        raise ApplicationError("extension_until", _("请填写带时区的延期时限"), field="until")
     with transition(case, "request_extension", actor, note=reason) as step:
+        if step.case.due_at and until <= step.case.due_at:
+            raise ApplicationError("extension_until", _("延期后的时限必须晚于当前时限"), field="until")
         step.case.extension_pending = True
         step.case.extension_requested_until = until
         step.data = {"until": until.isoformat()}
@@ -623,13 +643,21 @@ def do_recompute_clock(case: Case, *, actor: Actor | None, reason: str) -> bool:
     with transaction.atomic():
         locked = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case.pk)
         fresh = replay_clock(locked, clock.now())
-        changed = {name: value for name, value in fresh.items() if getattr(locked, name) != value}
+        # The stored clock state is a snapshot that the sweep refreshes; only moved instants count.
+        changed = {name: v for name, v in fresh.items() if name != "clock" and getattr(locked, name) != v}
         if not changed:
             return False
         old = {name: _jsonable(getattr(locked, name)) for name in changed}
         for name, value in changed.items():
             setattr(locked, name, value)
         locked.save(update_fields=list(changed))
-        audit.record(actor, "case.recompute_clock", "case", locked.number, old=old,
-                     new={name: _jsonable(value) for name, value in changed.items()}, reason=reason)
+        audit.record(
+            actor,
+            "case.recompute_clock",
+            "case",
+            locked.number,
+            old=old,
+            new={name: _jsonable(value) for name, value in changed.items()},
+            reason=reason,
+        )
     return True

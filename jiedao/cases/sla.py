@@ -143,6 +143,7 @@ def apply_clock(case: Case, action: str, from_status: str, at: datetime, data: d
     elif action == "approve_extension":
         case.due_at = datetime.fromisoformat(data["until"])
         case.stage_deadline = case.due_at
+        case.stage_seq += 1  # a new deadline may be warned of and missed again (see ClockBreach)
         case.warn_at = warning_point(case.stage_started_at, case.stage_deadline, _basis(case))
         if not case.suspended:
             case.paused_at = None

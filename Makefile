@@ -38,6 +38,7 @@ lint: install-dev
 bench: install-dev
 	$(PY) bench/bench_cases.py
 	$(PY) bench/bench_locate.py
+	$(PY) bench/bench_api.py
 
 clean:
 	rm -rf $(VENV) var/static

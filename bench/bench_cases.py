@@ -61,9 +61,14 @@ def _measure_write_path(n: int) -> tuple[float, list[int]]:
     rng = random.Random(1)
     inputs = [
         ReportInput(
-            category=world.category, description=f"第{i}号:路口有暴露垃圾,影响通行", channel=Channel.RESIDENT,
-            lon=WEST + rng.random() * 3 * SIZE, lat=SOUTH + rng.random() * SIZE, address="胥江路100号",
-            reporter_name="张三", reporter_phone=f"139{rng.randrange(10**8):08d}",
+            category=world.category,
+            description=f"第{i}号:路口有暴露垃圾,影响通行",
+            channel=Channel.RESIDENT,
+            lon=WEST + rng.random() * 3 * SIZE,
+            lat=SOUTH + rng.random() * SIZE,
+            address="胥江路100号",
+            reporter_name="张三",
+            reporter_phone=f"139{rng.randrange(10**8):08d}",
         )
         for i in range(n)
     ]
@@ -110,12 +115,20 @@ def run_backend(backend: str, n: int) -> dict:
 
     rate, ids = _measure_write_path(n)
     per_row, batched = _measure_raw_inserts(ids)
-    return {"backend": backend, "engine": connection.vendor, "cases": n - 1, "write_path": rate,
-            "raw_insert_commit_each": per_row, "raw_insert_one_tx": batched}
+    return {
+        "backend": backend,
+        "engine": connection.vendor,
+        "cases": n - 1,
+        "write_path": rate,
+        "raw_insert_commit_each": per_row,
+        "raw_insert_one_tx": batched,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -123,15 +136,27 @@ def main() -> None:
     if args.child:
         print(json.dumps(run_backend(args.child, args.cases)))
         return
-    print(f"# cases created through the write path (do_report + routing), {os.cpu_count()} cores, one process")
+    print(
+        f"# cases created through the write path (do_report + routing), {os.cpu_count()} cores, one process"
+    )
     for backend in args.backends.split(","):
-        out = subprocess.run([sys.executable, __file__, "--child", backend, "--cases", str(args.cases)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", backend, "--cases", str(args.cases)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"write path          {backend:8} {r['cases']:>7} cases  {r['write_path']:>9.0f} cases/s")
-        print(f"raw INSERT, commit each  {backend:8} {r['cases'] // 2:>7} rows   {r['raw_insert_commit_each']:>9.0f} rows/s")
-        print(f"raw INSERT, one tx   {backend:8} {r['cases'] - r['cases'] // 2:>7} rows   {r['raw_insert_one_tx']:>9.0f} rows/s")
-        print(f"ratio write path / raw commit-each {backend:8} {r['write_path'] / r['raw_insert_commit_each']:.2f}")
+        print(
+            f"raw INSERT, commit each  {backend:8} {r['cases'] // 2:>7} rows   {r['raw_insert_commit_each']:>9.0f} rows/s"
+        )
+        print(
+            f"raw INSERT, one tx   {backend:8} {r['cases'] - r['cases'] // 2:>7} rows   {r['raw_insert_one_tx']:>9.0f} rows/s"
+        )
+        print(
+            f"ratio write path / raw commit-each {backend:8} {r['write_path'] / r['raw_insert_commit_each']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -66,10 +66,22 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "jiedao.core",
     "jiedao.org",
     "jiedao.cases",
     "jiedao.web",
+    "jiedao.demo",
+    "jiedao.insight",
+    "jiedao.tracking",
+    "jiedao.integrations",
+    "jiedao.api",
+    "jiedao.open311",
+    "jiedao.hotline",
 ]
 
 MIDDLEWARE = [
@@ -214,4 +226,33 @@ JIEDAO = {
     "WEBHOOK_MAX_ATTEMPTS": env_int("JIEDAO_WEBHOOK_MAX_ATTEMPTS", 8),
     "WEBHOOK_BACKOFF_SECONDS": env_int("JIEDAO_WEBHOOK_BACKOFF_SECONDS", 30),
     "WEBHOOK_DISABLE_AFTER": env_int("JIEDAO_WEBHOOK_DISABLE_AFTER", 20),
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "jiedao.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["jiedao.api.throttling.JiedaoThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "jiedao.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "jiedao.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Jiedao 街道 API",
+    "DESCRIPTION": "Cases, categories, regions, grids and webhooks of a sub-district. Open311 GeoReport v2 is "
+    "served separately at /open311/v2/.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "jiedao.cases.models.Status",
+        "DeliveryStatusEnum": "jiedao.integrations.models.DeliveryStatus",
+    },
 }

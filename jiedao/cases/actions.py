@@ -306,10 +306,13 @@ def do_report(data: ReportInput, *, actor: Actor | None, uploads: Sequence[Uploa
     clean = _validate_report(data, actor)
     checked = photo_store.check_photos(list(uploads))
     place_ids = _place(data)
+    # The number is drawn in its own short transaction: holding the day's counter row until the case commits
+    # would make every report of the city wait for the one before it. A rolled-back report leaves a gap.
+    number = new_case_number(clock.now())
     written: list[str] = []
     try:
         with transaction.atomic():
-            case = _create_case(data, clean, actor, place_ids)
+            case = _create_case(data, clean, actor, place_ids, number)
             opened = {"channel": data.channel}
             if data.due_at is not None:
                 opened["due_at"] = data.due_at.isoformat()  # the timeline alone must rebuild the clock
@@ -326,10 +329,11 @@ def _create_case(
     clean: dict[str, Any],
     actor: Actor | None,
     place_ids: tuple[str, str | None, int | None],
+    number: str,
 ) -> Case:
     now = clock.now()
     case = Case(
-        number=new_case_number(now),
+        number=number,
         category=data.category,
         urgency=data.urgency,
         channel=data.channel,

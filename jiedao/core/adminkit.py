@@ -69,12 +69,16 @@ class RoleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._allowed(request) and not self.read_only
 
-    def _audit(self, request: HttpRequest, verb: str, obj: Any, changed: dict[str, Any] | None = None) -> None:
+    def _audit(
+        self, request: HttpRequest, verb: str, obj: Any, changed: dict[str, Any] | None = None
+    ) -> None:
         from jiedao.core import audit  # imported late: this module is loaded before the app registry is ready
         from jiedao.org.selectors import actor_for_user
 
         actor = actor_for_user(request.user, ip=request.META.get("REMOTE_ADDR"))
-        audit.record(actor, f"admin.{verb}", obj._meta.label_lower, obj.pk, new=changed or {}, reason=str(obj))
+        audit.record(
+            actor, f"admin.{verb}", obj._meta.label_lower, obj.pk, new=changed or {}, reason=str(obj)
+        )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         with transaction.atomic():

@@ -150,8 +150,12 @@ def test_routing_prefers_a_rule_then_the_specialty_then_the_community_committee(
 def test_routing_by_specialty_prefers_the_cases_own_community(world):
     from jiedao.org.models import Unit, UnitKind
 
-    property_a = Unit.objects.create(name="胥江物业", kind=UnitKind.EXTERNAL, specialty="物业", region=world.a)
-    property_b = Unit.objects.create(name="泰南物业", kind=UnitKind.EXTERNAL, specialty="物业", region=world.b)
+    property_a = Unit.objects.create(
+        name="胥江物业", kind=UnitKind.EXTERNAL, specialty="物业", region=world.a
+    )
+    property_b = Unit.objects.create(
+        name="泰南物业", kind=UnitKind.EXTERNAL, specialty="物业", region=world.b
+    )
     leaking = make_category("0105", "小区漏水", specialty="物业")
     assert routing.suggest_unit(leaking, world.street, world.a) == property_a
     assert routing.suggest_unit(leaking, world.street, world.b) == property_b

@@ -1,4 +1,4 @@
-"""python manage.py sweep [--loop] — deadlines, escalation, outbox delivery."""
+"""python manage.py sweep [--loop] — deadlines, escalation, outbox delivery, then registered housekeeping."""
 
 import time
 
@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from jiedao.cases.sweep import run_sweep
+from jiedao.core.periodic import run_periodic
 
 
 class Command(BaseCommand):
@@ -18,7 +19,11 @@ class Command(BaseCommand):
     def handle(self, *args, loop: bool, interval: int, **options):
         while True:
             result = run_sweep()
-            self.stdout.write(f"预警 {result.warnings} · 超期 {result.overdue} · 投递 {result.delivered}")
+            jobs = run_periodic()
+            done = " · ".join(f"{name} {value}" for name, value in jobs.items())
+            self.stdout.write(
+                f"预警 {result.warnings} · 超期 {result.overdue} · 投递 {result.delivered} {done}".strip()
+            )
             if not loop:
                 return
             time.sleep(interval)

@@ -1,0 +1,231 @@
+"""Benchmark: cases created per second through the REST API and Open311, and a large 12345 import.
+
+    python bench/bench_api.py [--clients 50] [--requests 20] [--workers 4] [--rows 100000]
+        [--database-url postgres://postgres@127.0.0.1:5432/jiedao_bench_api]
+
+Recreates the PostgreSQL database, migrates it, builds the test sub-district (jiedao.testing.world), starts
+gunicorn on 127.0.0.1, and lets ``--clients`` concurrent keep-alive clients each create ``--requests`` cases
+through ``POST /api/cases/`` (staff token) and then through ``POST /open311/v2/requests.json`` (API key).
+Then imports a generated ``--rows``-row 12345 spreadsheet in this process (``--rows 0`` skips it).
+Prints one line per figure: what, data size, figure, unit. Machines here are noisy: compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+BIN = Path(sys.executable).parent
+HIGH_RATE = "1000000/min"  # throttling is measured by the tests, not here
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urllib.parse.urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiedao.settings")
+    for scope in ("ANON", "INTEGRATOR", "USER"):
+        os.environ[f"JIEDAO_API_{scope}_RATE"] = HIGH_RATE
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def seed() -> tuple[str, str, str]:
+    """The test sub-district; returns (staff token, integrator API key, service_code)."""
+    from rest_framework.authtoken.models import Token
+
+    from jiedao.integrations.testing import integrator_with_key
+    from jiedao.testing.world import build_world
+
+    world = build_world()
+    token = Token.objects.create(user=world.people.dispatcher).key
+    _integrator, key = integrator_with_key(world.street)
+    return token, key, world.category.service_code
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int, url: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "jiedao.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--backlog",
+            "256",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+Request = Callable[[int], tuple[str, str, bytes, dict[str, str]]]
+
+
+def hammer(port: int, clients: int, per_client: int, make: Request) -> tuple[float, list[float], int]:
+    """Run ``clients`` threads with one keep-alive connection each; returns (seconds, latencies, failures)."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        barrier.wait()
+        mine, bad = [], 0
+        for n in range(per_client):
+            method, path, body, headers = make(index * per_client + n)
+            started = time.perf_counter()
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            bad += response.status != 201
+        with lock:
+            latencies.extend(mine)
+            failures[0] += bad
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies, failures[0]
+
+
+def report(what: str, elapsed: float, latencies: list[float], failures: int, clients: int) -> None:
+    quantiles = statistics.quantiles(latencies, n=100)
+    count = len(latencies)
+    print(f"{what}, {clients} clients, {count} cases: {count / elapsed:.0f} creates/s")
+    print(f"{what}, {clients} clients, {count} cases: p50 {quantiles[49] * 1000:.0f} ms")
+    print(f"{what}, {clients} clients, {count} cases: p95 {quantiles[94] * 1000:.0f} ms")
+    if failures:
+        print(f"{what}: {failures} requests did not answer 201")
+
+
+def bench_import(rows: int) -> None:
+    from django.utils import timezone
+
+    from jiedao.hotline.importer import import_sheet
+    from jiedao.hotline.testing import make_hotline_category, order, write_orders
+
+    make_hotline_category()
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "orders.xlsx"
+        began = time.perf_counter()
+        write_orders(
+            path, (order(i, start - timedelta(minutes=rows), 承办单位="沧浪街道") for i in range(rows))
+        )
+        print(f"12345 spreadsheet written, {rows} rows: {time.perf_counter() - began:.1f} s")
+        began = time.perf_counter()
+        checked = import_sheet(path, actor=None, dry_run=True)
+        print(f"12345 import check only (--dry-run), {rows} rows: {time.perf_counter() - began:.1f} s")
+        began = time.perf_counter()
+        result = import_sheet(path, actor=None)
+        elapsed = time.perf_counter() - began
+    assert checked.ok and result.committed, result.errors[:3]
+    print(f"12345 import, {rows} rows: {elapsed:.1f} s ({rows / elapsed:.0f} rows/s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=20, help="cases per client and interface")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/jiedao_bench_api")
+    args = parser.parse_args()
+    recreate_database(args.database_url)
+    setup_django(args.database_url)
+    token, key, service_code = seed()
+    from jiedao.testing.world import centre_of
+
+    lon, lat = centre_of(0, 0)
+    port = free_port()
+    server = start_gunicorn(port, args.workers, args.database_url)
+    try:
+
+        def rest(n: int) -> tuple[str, str, bytes, dict[str, str]]:
+            body = {"service_code": service_code, "description": f"压测案件 {n}", "lon": lon, "lat": lat}
+            headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+            return "POST", "/api/cases/", json.dumps(body).encode(), headers
+
+        def open311(n: int) -> tuple[str, str, bytes, dict[str, str]]:
+            form = {
+                "api_key": key,
+                "service_code": service_code,
+                "description": f"压测 {n}",
+                "lat": lat,
+                "long": lon,
+            }
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            return "POST", "/open311/v2/requests.json", urllib.parse.urlencode(form).encode(), headers
+
+        hammer(port, 4, 5, rest)  # warm every worker up
+        for what, make in (("REST POST /api/cases/", rest), ("Open311 POST requests.json", open311)):
+            elapsed, latencies, failures = hammer(port, args.clients, args.requests, make)
+            report(what, elapsed, latencies, failures, args.clients)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if args.rows:
+        bench_import(args.rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Case list filters: the same facets the workbench offers."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+
+from jiedao.cases.models import Case, Channel, Clock, Status, Urgency
+from jiedao.open311.selectors import category_by_service_code
+
+
+class CaseFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    category = django_filters.CharFilter(method="by_service_code", label="service_code(含其小类)")
+    community = django_filters.CharFilter(field_name="community_id")
+    grid = django_filters.CharFilter(field_name="grid__code")
+    unit = django_filters.NumberFilter(field_name="unit_id")
+    clock = django_filters.MultipleChoiceFilter(choices=Clock.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
+    reported = django_filters.IsoDateTimeFromToRangeFilter(field_name="reported_at")
+    source_ref = django_filters.CharFilter()
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def by_service_code(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        category = category_by_service_code(value)
+        if category is None:
+            return queryset.none()
+        return queryset.filter(category__in=[category, *category.children.all()])

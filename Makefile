@@ -24,6 +24,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
+	$(PY) manage.py tracking_demo
 	$(PY) manage.py serve --port $(PORT)
 
 test: install-dev

@@ -55,3 +55,9 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "community": ("{{ scope_name }}{{ period.label }}社区治理量化报告", COMMUNITY),
     "unit": ("{{ scope_name }}{{ period.label }}案件办理量化报告", UNIT),
 }
+
+
+def ship_defaults(template_model) -> None:
+    """Create the shipped wording for every level that has none (migration 0002, and tests after a flush)."""
+    for level, (title, body) in DEFAULTS.items():
+        template_model.objects.get_or_create(level=level, defaults={"title": title, "body": body})

@@ -1,12 +1,10 @@
 from django.db import migrations
 
-from jiedao.insight.wording import DEFAULTS
+from jiedao.insight.wording import ship_defaults
 
 
 def ship(apps, schema_editor):
-    ReportTemplate = apps.get_model("insight", "ReportTemplate")
-    for level, (title, body) in DEFAULTS.items():
-        ReportTemplate.objects.get_or_create(level=level, defaults={"title": title, "body": body})
+    ship_defaults(apps.get_model("insight", "ReportTemplate"))
 
 
 class Migration(migrations.Migration):

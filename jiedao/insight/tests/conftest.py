@@ -111,3 +111,15 @@ def ledgers(story, world):
     story.traveller.move_to(NOW)
     outbox.deliver_pending(limit=10_000)
     return {"hazard": hazard, "dispute": dispute}
+
+
+@pytest.fixture(autouse=True)
+def _shipped_wording(request):
+    """Browser tests elsewhere empty the tables (and the rows migration 0002 shipped); put them back."""
+    database = next((f for f in ("transactional_db", "db") if f in request.fixturenames), None)
+    if database:
+        request.getfixturevalue(database)  # autouse fixtures run first: open the database before using it
+        from jiedao.insight.models import ReportTemplate
+        from jiedao.insight.wording import ship_defaults
+
+        ship_defaults(ReportTemplate)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 
@@ -38,3 +41,30 @@ def actor(world):
     from jiedao.org.selectors import actor_for_user
 
     return lambda name: actor_for_user(getattr(world.people, name))
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browser downloads are not used
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def chromium():
+    """Headless Chromium driven by Playwright. Request database fixtures first: Playwright's sync API runs an
+    event loop, and the ORM refuses to run inside one unless told it is safe (it is: one thread)."""
+    # Not a skip: without the browser these journeys are untested, so say so loudly (make test installs it).
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run scripts/ensure-browser"
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

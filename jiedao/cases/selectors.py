@@ -19,7 +19,7 @@ def scope_q(actor: Actor) -> Q:
     """Cases in the regions of the actor's area roles, or assigned (or co-assigned) to their units."""
     area = sorted({m.unit.region_id for m in actor.memberships if m.role in AREA_ROLES})
     units = sorted({m.unit_id for m in actor.memberships if m.role in UNIT_ROLES})
-    query = prefix_q("community_id", area) | Q(community__isnull=True, street_id__in=area)
+    query = prefix_q("community_id", area) | (Q(community__isnull=True) & prefix_q("street_id", area))
     if units:
         query |= Q(unit_id__in=units) | Q(co_units__in=units)
     return query

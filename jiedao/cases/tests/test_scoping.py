@@ -162,3 +162,23 @@ def test_the_phone_is_not_stored_in_clear(world, cases):
     assert stored["reporter_phone_enc"].startswith("v1:")
     assert stored["reporter_phone_index"] == pii.phone_index("138 1234 5678")
     assert pii.phone_index("+86 138-1234-5678") == stored["reporter_phone_index"]
+
+
+def test_a_district_jurisdiction_sees_cases_without_a_community(world):
+    """A case reported by address only has no community; a district-level leader still sees it."""
+    from jiedao.cases.actions import ReportInput, do_report
+    from jiedao.cases.selectors import cases_for
+    from jiedao.org.models import Membership, Region, Role, Unit, UnitKind, User
+    from jiedao.org.selectors import actor_for_user
+
+    case = do_report(
+        ReportInput(category=world.category, description="只有地址", channel="phone", address="胥江路1号"),
+        actor=None,
+    )
+    district = Unit.objects.create(
+        name="姑苏区指挥中心", kind=UnitKind.COMMAND_CENTRE, region=Region.objects.get(code="320508")
+    )
+    leader = User.objects.create_user("district_leader", password=world.password)
+    Membership.objects.create(user=leader, unit=district, role=Role.LEADER)
+    assert case.community_id is None
+    assert cases_for(actor_for_user(leader)).filter(pk=case.pk).exists()

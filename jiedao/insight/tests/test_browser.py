@@ -11,15 +11,6 @@ from jiedao.insight.tests.conftest import SHANGHAI
 
 LATE_OCTOBER = datetime(2026, 10, 27, 10, 0, tzinfo=SHANGHAI)
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -32,12 +23,9 @@ def cookies(history, story, world, live_server) -> list[dict]:
 
 
 @pytest.fixture
-def browser(cookies):
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(cookies, chromium):
+    """The browser, started after the signed-in session was made."""
+    return chromium
 
 
 def test_dashboard_wall_and_phone(cookies, live_server, browser, tmp_path):

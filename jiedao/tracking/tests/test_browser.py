@@ -13,15 +13,6 @@ from jiedao.tracking.models import DeviceKind, Zone, ZoneKind
 from jiedao.tracking.tests.conftest import make_device
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -40,12 +31,9 @@ def cookies(world, live_server) -> list[dict]:
 
 
 @pytest.fixture
-def browser(cookies):
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(cookies, chromium):
+    """The browser, started after the signed-in session was made."""
+    return chromium
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 860}, {"width": 390, "height": 844}])

@@ -13,31 +13,12 @@ from jiedao.cases.models import Case
 from jiedao.cases.testing import case_in
 from jiedao.lib.geo import gcj02_to_wgs84, wgs84_to_gcj02
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def browser():
-    # Not a skip: without the browser these journeys are untested, so say so loudly (make test installs it).
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run scripts/ensure-browser"
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture

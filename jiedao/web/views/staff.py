@@ -20,6 +20,7 @@ from jiedao.cases.states import ACTION_LABELS
 from jiedao.core import clock
 from jiedao.core.actor import Actor
 from jiedao.core.errors import ApplicationError, PermissionRefused
+from jiedao.core.notifications import mark_read
 from jiedao.web import filters
 from jiedao.web.case_actions import ORDER, SPECS, make_form
 from jiedao.web.common import error_dict, staff_actor
@@ -262,11 +263,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark one, several or all of the person's own notifications read."""
-    unread = request.user.notifications.filter(read_at__isnull=True)
-    if request.POST.get("all") != "1":
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
-        unread = unread.filter(pk__in=ids)
-    unread.update(read_at=clock.now())
+    every = request.POST.get("all") == "1"
+    mark_read(request.user, None if every else [int(i) for i in request.POST.getlist("id") if i.isdigit()])
     if request.htmx and request.POST.get("id"):
         item = request.user.notifications.filter(pk=request.POST.get("id")).first()
         if item is None:
@@ -281,8 +279,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     item = request.user.notifications.filter(pk=pk).first()
     if item is None:
         raise Http404
-    if item.read_at is None:
-        request.user.notifications.filter(pk=pk).update(read_at=clock.now())
+    mark_read(request.user, [pk])
     target = (
         item.url if item.url.startswith("/") and not item.url.startswith("//") else reverse("notifications")
     )

@@ -29,6 +29,7 @@ from jiedao.cases.sla import apply_clock, enter_stage, replay_clock
 from jiedao.cases.states import ACTION_LABELS, ALLOWED_WHILE_SUSPENDED, GUARDS, STAGE_OF_STATUS, target_state
 from jiedao.core import audit, clock, outbox
 from jiedao.core.actor import Actor
+from jiedao.core.calendar import pinned_calendar
 from jiedao.core.counters import next_value
 from jiedao.core.errors import ApplicationError, PermissionRefused
 from jiedao.org.locating import place
@@ -110,7 +111,7 @@ def transition(
     checked = photo_store.check_photos(list(uploads))  # before any write: a bad photo changes nothing
     written: list[str] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), pinned_calendar():
             locked = (
                 Case.objects.select_for_update(of=("self",))
                 .select_related("category", "unit")
@@ -311,7 +312,7 @@ def do_report(data: ReportInput, *, actor: Actor | None, uploads: Sequence[Uploa
     number = new_case_number(clock.now())
     written: list[str] = []
     try:
-        with transaction.atomic():
+        with transaction.atomic(), pinned_calendar():
             case = _create_case(data, clean, actor, place_ids, number)
             opened = {"channel": data.channel}
             if data.due_at is not None:
@@ -644,7 +645,7 @@ def do_recompute_clock(case: Case, *, actor: Actor | None, reason: str) -> bool:
 
     Not a step of the case: no timeline event, but an audit record of every deadline that moved.
     Returns whether anything changed."""
-    with transaction.atomic():
+    with transaction.atomic(), pinned_calendar():
         locked = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case.pk)
         fresh = replay_clock(locked, clock.now())
         # The stored clock state is a snapshot that the sweep refreshes; only moved instants count.

@@ -8,6 +8,9 @@ deadlines on different calendars.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import time
 
@@ -43,8 +46,24 @@ def _current_version() -> int:
     return Counter.objects.filter(name=VERSION_COUNTER).values_list("value", flat=True).first() or 0
 
 
+_pinned: ContextVar[WorkCalendar | None] = ContextVar("jiedao_pinned_calendar", default=None)
+
+
+@contextmanager
+def pinned_calendar() -> Iterator[WorkCalendar]:
+    """Use one calendar for everything inside (one action computes several instants; one version check)."""
+    token = _pinned.set(get_calendar())
+    try:
+        yield _pinned.get()
+    finally:
+        _pinned.reset(token)
+
+
 def get_calendar() -> WorkCalendar:
     """The calendar every deadline uses (rebuilt when the override table's version moves)."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
     version = _current_version()
     if _cache.calendar is None or _cache.version != version:
         overrides = dict(CalendarDay.objects.values_list("date", "is_working_day"))

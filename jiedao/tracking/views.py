@@ -148,13 +148,14 @@ def _parse_local(raw: str | None, field: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
-def track_period(params: Mapping[str, str]) -> tuple[datetime, datetime]:
-    """from/to as local times (default: today from midnight to now), at most MAX_TRACK_DAYS days apart."""
+def track_period(params: Mapping[str, str], last_fix: datetime | None = None) -> tuple[datetime, datetime]:
+    """from/to as local times, at most MAX_TRACK_DAYS days apart. Default: the day of the device's last fix
+    (today when it reported today), from midnight to the end of that day or now."""
     now = clock.now()
-    begin = _parse_local(params.get("from"), "from") or datetime.combine(
-        now.astimezone(SHANGHAI).date(), time(), tzinfo=SHANGHAI
-    )
-    end = _parse_local(params.get("to"), "to") or now
+    day = (last_fix or now).astimezone(SHANGHAI).date()
+    midnight = datetime.combine(day, time(), tzinfo=SHANGHAI)
+    begin = _parse_local(params.get("from"), "from") or midnight
+    end = _parse_local(params.get("to"), "to") or min(now, midnight + timedelta(days=1))
     if end <= begin:
         raise ApplicationError("bad_period", _("to:结束时间应晚于开始时间"), field="to")
     if end - begin > timedelta(days=MAX_TRACK_DAYS):
@@ -192,7 +193,7 @@ def track(request: HttpRequest, pk: int) -> HttpResponse:
     actor = staff_actor(request)
     device = _visible_device(actor, pk)
     try:
-        begin, end = track_period(request.GET)
+        begin, end = track_period(request.GET, device.last_fix_at)
     except ApplicationError as exc:
         return render(request, "tracking/track.html", {"device": device, "error": exc.message}, status=400)
     radius = _number(request.GET.get("radius"), STOP_RADIUS_M, 10, 2000)

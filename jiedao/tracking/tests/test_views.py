@@ -135,3 +135,11 @@ def test_attendance_page_and_exports(client, world, fleet):
     assert client.get("/tracking/summary/", {"month": "2026-03"}).status_code == 200
     client.force_login(world.people.staff_b)
     assert "保洁船1号" not in client.get("/tracking/attendance/", {"date": "2026-03-02"}).content.decode()
+
+
+def test_the_track_page_opens_on_the_day_the_device_last_reported(client, world, fleet):
+    boat = fleet["boat"]
+    with time_machine.travel(NOW + timedelta(days=2), tick=False):  # Wednesday: nothing reported since Monday
+        login(client, world, "dispatcher")
+        page = client.get(f"/tracking/devices/{boat.pk}/track/").content.decode()
+    assert "2 个定位点" in page

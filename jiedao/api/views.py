@@ -53,7 +53,8 @@ def created(request: Request, case: Case, code: int) -> Response:
 
 
 class ScopedListView(generics.ListAPIView):
-    """A list read through the caller's scope (``scoped``); schema generation sees an empty queryset."""
+    """A list read through the caller's scope: subclasses define ``scoped()`` (the selector to call);
+    schema generation sees an empty queryset."""
 
     model: type[Model]
 
@@ -61,9 +62,6 @@ class ScopedListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return self.model.objects.none()
         return self.scoped()
-
-    def scoped(self) -> QuerySet:
-        raise NotImplementedError
 
 
 class CaseListView(ScopedListView):

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from jiedao.api.auth import IsStaff, caller
 from jiedao.core import clock
+from jiedao.tracking.ingest import COLUMNS
 from jiedao.tracking.models import Device, Position
 from jiedao.tracking.selectors import devices_for
 from jiedao.tracking.views import audit_track_view, device_state, track_period
@@ -48,20 +49,8 @@ class DeviceSerializer(serializers.ModelSerializer):
 class PositionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Position
-        fields = (
-            "fixed_at",
-            "received_at",
-            "lon",
-            "lat",
-            "speed_kmh",
-            "course",
-            "altitude",
-            "accuracy",
-            "valid",
-            "alarm",
-            "status",
-            "blind_area",
-        )
+        # The stored columns (ingest.COLUMNS) less the device, which the URL names, and raw terminal extras.
+        fields = tuple(name for name in COLUMNS if name not in {"device_id", "extras"})
 
 
 class PositionPages(PageNumberPagination):

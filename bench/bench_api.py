@@ -1,11 +1,14 @@
 """Benchmark: cases created per second through the REST API and Open311, and a large 12345 import.
 
-    python bench/bench_api.py [--clients 50] [--requests 20] [--workers 4] [--rows 100000]
+    python bench/bench_api.py [--clients 50] [--requests 20] [--rate 150] [--workers 4] [--threads 8]
+        [--rows 100000] [--only-import]
         [--database-url postgres://postgres@127.0.0.1:5432/jiedao_bench_api]
 
 Recreates the PostgreSQL database, migrates it, builds the test sub-district (jiedao.testing.world), starts
 gunicorn on 127.0.0.1, and lets ``--clients`` concurrent keep-alive clients each create ``--requests`` cases
-through ``POST /api/cases/`` (staff token) and then through ``POST /open311/v2/requests.json`` (API key).
+through ``POST /api/cases/`` (staff token) and then through ``POST /open311/v2/requests.json`` (API key), twice:
+closed loop (each client sends again as soon as it is answered: the capacity) and open loop (together
+``--rate`` requests/s on a schedule, latency counted from the scheduled time: the latency users see at that load).
 Then imports a generated ``--rows``-row 12345 spreadsheet in this process (``--rows 0`` skips it).
 Prints one line per figure: what, data size, figure, unit. Machines here are noisy: compare ratios.
 """
@@ -77,7 +80,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, url: str) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, threads: int, url: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
         [
@@ -90,7 +93,7 @@ def start_gunicorn(port: int, workers: int, url: str) -> subprocess.Popen:
             "--worker-class",
             "gthread",
             "--threads",
-            "8",
+            str(threads),
             "--backlog",
             "256",
             "--log-level",
@@ -113,12 +116,21 @@ def start_gunicorn(port: int, workers: int, url: str) -> subprocess.Popen:
 Request = Callable[[int], tuple[str, str, bytes, dict[str, str]]]
 
 
-def hammer(port: int, clients: int, per_client: int, make: Request) -> tuple[float, list[float], int]:
-    """Run ``clients`` threads with one keep-alive connection each; returns (seconds, latencies, failures)."""
+def hammer(
+    port: int, clients: int, per_client: int, make: Request, rate: float | None = None
+) -> tuple[float, list[float], int]:
+    """``clients`` threads with one keep-alive connection each; returns (seconds, latencies, failures).
+
+    Without ``rate`` each client sends its next request as soon as the last one answers (closed loop: the
+    figure is the capacity, and latency is just clients / throughput). With ``rate`` the clients together send
+    ``rate`` requests per second on a fixed schedule (open loop, as users arrive), and each latency is counted
+    from the request's *scheduled* time, so a slow answer that delays the next send is not hidden.
+    """
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
     barrier = threading.Barrier(clients + 1)
+    origin = [0.0]
 
     def client(index: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -126,11 +138,12 @@ def hammer(port: int, clients: int, per_client: int, make: Request) -> tuple[flo
         mine, bad = [], 0
         for n in range(per_client):
             method, path, body, headers = make(index * per_client + n)
-            started = time.perf_counter()
+            due = origin[0] + (n * clients + index) / rate if rate else time.perf_counter()
+            time.sleep(max(0.0, due - time.perf_counter()))
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             response.read()
-            mine.append(time.perf_counter() - started)
+            mine.append(time.perf_counter() - due)
             bad += response.status != 201
         with lock:
             latencies.extend(mine)
@@ -140,6 +153,7 @@ def hammer(port: int, clients: int, per_client: int, make: Request) -> tuple[flo
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
+    origin[0] = time.perf_counter() + 0.05
     barrier.wait()
     started = time.perf_counter()
     for thread in threads:
@@ -147,12 +161,12 @@ def hammer(port: int, clients: int, per_client: int, make: Request) -> tuple[flo
     return time.perf_counter() - started, latencies, failures[0]
 
 
-def report(what: str, elapsed: float, latencies: list[float], failures: int, clients: int) -> None:
+def report(what: str, elapsed: float, latencies: list[float], failures: int) -> None:
     quantiles = statistics.quantiles(latencies, n=100)
     count = len(latencies)
-    print(f"{what}, {clients} clients, {count} cases: {count / elapsed:.0f} creates/s")
-    print(f"{what}, {clients} clients, {count} cases: p50 {quantiles[49] * 1000:.0f} ms")
-    print(f"{what}, {clients} clients, {count} cases: p95 {quantiles[94] * 1000:.0f} ms")
+    print(f"{what}, {count} cases: {count / elapsed:.0f} creates/s")
+    print(f"{what}, {count} cases: p50 {quantiles[49] * 1000:.0f} ms")
+    print(f"{what}, {count} cases: p95 {quantiles[94] * 1000:.0f} ms")
     if failures:
         print(f"{what}: {failures} requests did not answer 201")
 
@@ -185,46 +199,56 @@ def bench_import(rows: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=20, help="cases per client and interface")
+    parser.add_argument("--requests", type=int, default=20, help="cases per client, interface and run")
+    parser.add_argument("--rate", type=float, default=150, help="requests/s of the open-loop runs (0: none)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--only-import", action="store_true", help="skip the HTTP runs")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/jiedao_bench_api")
     args = parser.parse_args()
     recreate_database(args.database_url)
     setup_django(args.database_url)
-    token, key, service_code = seed()
+    if not args.only_import:
+        bench_http(args, *seed())
+    if args.rows:
+        bench_import(args.rows)
+
+
+def bench_http(args: argparse.Namespace, token: str, key: str, service_code: str) -> None:
     from jiedao.testing.world import centre_of
 
     lon, lat = centre_of(0, 0)
+
+    def rest(n: int) -> tuple[str, str, bytes, dict[str, str]]:
+        body = {"service_code": service_code, "description": f"压测案件 {n}", "lon": lon, "lat": lat}
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        return "POST", "/api/cases/", json.dumps(body).encode(), headers
+
+    def open311(n: int) -> tuple[str, str, bytes, dict[str, str]]:
+        form = {
+            "api_key": key,
+            "service_code": service_code,
+            "description": f"压测 {n}",
+            "lat": lat,
+            "long": lon,
+        }
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return "POST", "/open311/v2/requests.json", urllib.parse.urlencode(form).encode(), headers
+
     port = free_port()
-    server = start_gunicorn(port, args.workers, args.database_url)
+    server = start_gunicorn(port, args.workers, args.threads, args.database_url)
     try:
-
-        def rest(n: int) -> tuple[str, str, bytes, dict[str, str]]:
-            body = {"service_code": service_code, "description": f"压测案件 {n}", "lon": lon, "lat": lat}
-            headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
-            return "POST", "/api/cases/", json.dumps(body).encode(), headers
-
-        def open311(n: int) -> tuple[str, str, bytes, dict[str, str]]:
-            form = {
-                "api_key": key,
-                "service_code": service_code,
-                "description": f"压测 {n}",
-                "lat": lat,
-                "long": lon,
-            }
-            headers = {"Content-Type": "application/x-www-form-urlencoded"}
-            return "POST", "/open311/v2/requests.json", urllib.parse.urlencode(form).encode(), headers
-
         hammer(port, 4, 5, rest)  # warm every worker up
         for what, make in (("REST POST /api/cases/", rest), ("Open311 POST requests.json", open311)):
-            elapsed, latencies, failures = hammer(port, args.clients, args.requests, make)
-            report(what, elapsed, latencies, failures, args.clients)
+            label = f"{what}, {args.clients} clients"
+            report(f"{label}, closed loop", *hammer(port, args.clients, args.requests, make))
+            if args.rate:
+                run = hammer(port, args.clients, args.requests, make, rate=args.rate)
+                report(f"{label}, open loop at {args.rate:.0f}/s", *run)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    if args.rows:
-        bench_import(args.rows)
 
 
 if __name__ == "__main__":

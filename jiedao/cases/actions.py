@@ -27,7 +27,7 @@ from jiedao.cases.permissions import acting_membership
 from jiedao.cases.pii import PHONE_RE, encrypt_reporter, normalise_phone
 from jiedao.cases.sla import apply_clock, enter_stage, replay_clock
 from jiedao.cases.states import ACTION_LABELS, ALLOWED_WHILE_SUSPENDED, GUARDS, STAGE_OF_STATUS, target_state
-from jiedao.core import audit, clock, outbox
+from jiedao.core import audit, clock, outbox, versions
 from jiedao.core.actor import Actor
 from jiedao.core.calendar import pinned_calendar
 from jiedao.core.counters import next_value
@@ -306,22 +306,23 @@ def do_report(data: ReportInput, *, actor: Actor | None, uploads: Sequence[Uploa
     """上报: create a case from any channel, located to its grid, with the register clock running."""
     clean = _validate_report(data, actor)
     checked = photo_store.check_photos(list(uploads))
-    place_ids = _place(data)
-    # The number is drawn in its own short transaction: holding the day's counter row until the case commits
-    # would make every report of the city wait for the one before it. A rolled-back report leaves a gap.
-    number = new_case_number(clock.now())
-    written: list[str] = []
-    try:
-        with transaction.atomic(), pinned_calendar():
-            case = _create_case(data, clean, actor, place_ids, number)
-            opened = {"channel": data.channel}
-            if data.due_at is not None:
-                opened["due_at"] = data.due_at.isoformat()  # the timeline alone must rebuild the clock
-            step = Step(case=case, now=case.reported_at, photos=checked, data=opened)
-            _finish(case, step, "report", actor, "", "", {}, written)
-    except BaseException:
-        photo_store.remove_files(written)
-        raise
+    with versions.pinned():  # the grid and calendar versions in one read
+        place_ids = _place(data)
+        # The number is drawn in its own short transaction: holding the day's counter row until the case
+        # commits would make every report of the city wait for the one before it. A rollback leaves a gap.
+        number = new_case_number(clock.now())
+        written: list[str] = []
+        try:
+            with transaction.atomic(), pinned_calendar():
+                case = _create_case(data, clean, actor, place_ids, number)
+                opened = {"channel": data.channel}
+                if data.due_at is not None:
+                    opened["due_at"] = data.due_at.isoformat()  # the timeline alone must rebuild the clock
+                step = Step(case=case, now=case.reported_at, photos=checked, data=opened)
+                _finish(case, step, "report", actor, "", "", {}, written)
+        except BaseException:
+            photo_store.remove_files(written)
+            raise
     return case
 
 

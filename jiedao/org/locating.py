@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from shapely.geometry import shape
 
-from jiedao.core.counters import next_value
-from jiedao.core.models import Counter
+from jiedao.core import versions
 from jiedao.lib.geo import GridIndex
 from jiedao.org.models import Grid
 
@@ -28,38 +27,28 @@ class Placement:
     street_id: str
 
 
-@dataclass
-class _Cached:
-    version: int = -1
-    index: GridIndex | None = None
+def _build() -> GridIndex:
+    grids = Grid.objects.values_list("pk", "community_id", "street_id", "polygon")
+    return GridIndex(
+        (Placement(pk, community, street), shape(polygon)) for pk, community, street, polygon in grids
+    )
 
 
-_cache = _Cached()
-
-
-def _current_version() -> int:
-    return Counter.objects.filter(name=VERSION_COUNTER).values_list("value", flat=True).first() or 0
+_cache = versions.VersionedCache(VERSION_COUNTER, _build)
 
 
 def bump_grid_version() -> None:
     """Tell every process that grids changed (call inside the transaction that changed them)."""
-    next_value(VERSION_COUNTER)
+    versions.bump(VERSION_COUNTER)
 
 
 def invalidate_grid_index() -> None:
     """Forget this process's index (tests roll the version counter back with their transaction)."""
-    _cache.index, _cache.version = None, -1
+    _cache.invalidate()
 
 
 def grid_index() -> GridIndex:
-    version = _current_version()
-    if _cache.index is None or _cache.version != version:
-        grids = Grid.objects.values_list("pk", "community_id", "street_id", "polygon")
-        _cache.index = GridIndex(
-            (Placement(pk, community, street), shape(polygon)) for pk, community, street, polygon in grids
-        )
-        _cache.version = version
-    return _cache.index
+    return _cache.get()
 
 
 def place(lon: float, lat: float) -> Placement | None:

@@ -6,14 +6,12 @@ Every change of a zone or shift bumps a counter; each process looks at the count
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from shapely.geometry import MultiPolygon, Polygon
 
-from jiedao.core.counters import next_value
-from jiedao.core.models import Counter
+from jiedao.core import versions
 from jiedao.tracking.geometry import zone_shape
 from jiedao.tracking.models import Shift, Zone
 
@@ -30,20 +28,10 @@ class ZoneIndex:
         return self.by_device.get(device_id, ())
 
 
-@dataclass
-class _Cached:
-    version: int = -1
-    checked: float = 0.0
-    index: ZoneIndex = field(default_factory=ZoneIndex)
-
-
-_cache = _Cached()
-
-
 def bump_zone_version() -> None:
     """Tell every process that zones or shifts changed (inside the transaction that changed them)."""
-    next_value(VERSION_COUNTER)
-    _cache.version = -1
+    versions.bump(VERSION_COUNTER)
+    _cache.invalidate()
 
 
 def _build() -> ZoneIndex:
@@ -61,13 +49,8 @@ def _build() -> ZoneIndex:
     return ZoneIndex(shapes, {pk: tuple(sorted(ids)) for pk, ids in by_device.items()})
 
 
+_cache = versions.VersionedCache(VERSION_COUNTER, _build, min_check_seconds=CHECK_EVERY_SECONDS)
+
+
 def current() -> ZoneIndex:
-    now = time.monotonic()
-    if _cache.version >= 0 and now - _cache.checked < CHECK_EVERY_SECONDS:
-        return _cache.index
-    version = Counter.objects.filter(name=VERSION_COUNTER).values_list("value", flat=True).first() or 0
-    if version != _cache.version:
-        _cache.index = _build()
-        _cache.version = version
-    _cache.checked = now
-    return _cache.index
+    return _cache.get()

@@ -18,8 +18,8 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Suzhou
 
 
 @pytest.fixture(autouse=True)
-def _fresh_zone_index(monkeypatch):
-    monkeypatch.setattr(zones, "_cache", zones._Cached())
+def _fresh_zone_index():
+    zones._cache.invalidate()
 
 
 def make_device(identifier: str = "13912345678", **fields) -> Device:

@@ -63,13 +63,12 @@ def setup_django(url: str) -> None:
 
 def seed() -> tuple[str, str, str]:
     """The test sub-district; returns (staff token, integrator API key, service_code)."""
-    from rest_framework.authtoken.models import Token
-
+    from jiedao.api.tokens import issue_token
     from jiedao.integrations.testing import integrator_with_key
     from jiedao.testing.world import build_world
 
     world = build_world()
-    token = Token.objects.create(user=world.people.dispatcher).key
+    token = issue_token(world.people.dispatcher, actor=None)
     _integrator, key = integrator_with_key(world.street)
     return token, key, world.category.service_code
 

@@ -1,4 +1,4 @@
-"""Who is calling the API: a staff member (token or session) or an integrator (API key)."""
+"""Who is calling the API: a staff member (hashed token or session) or an integrator (API key)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from jiedao.api.models import StaffToken
+from jiedao.api.tokens import authenticate_token
 from jiedao.core.actor import Actor
 from jiedao.integrations.keys import authenticate_key, integrator_actor
 from jiedao.integrations.models import ApiKey, Integrator
+from jiedao.org.models import User
 from jiedao.org.selectors import actor_for_user
 
 KEYWORD = "ApiKey"
@@ -56,6 +59,24 @@ class FormApiKeyAuthentication(BaseAuthentication):
             request.data.get("api_key") if hasattr(request.data, "get") else None
         )
         return _key_for(plain) if plain else None
+
+
+class StaffTokenAuthentication(BaseAuthentication):
+    """``Authorization: Token <token>`` (a staff token from ``manage.py create_api_token``)."""
+
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[User, StaffToken] | None:
+        header = get_authorization_header(request).decode("latin-1").split(None, 1)
+        if len(header) != 2 or header[0] != self.keyword:
+            return None
+        token = authenticate_token(header[1].strip())
+        if token is None:
+            raise AuthenticationFailed("接口令牌无效、已吊销或账号已停用", code="bad_token")
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
 
 
 def client_ip(request: Request) -> str | None:

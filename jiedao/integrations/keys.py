@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Model
 
 from jiedao.core import audit, clock
 from jiedao.core.actor import Actor
 from jiedao.integrations.models import ApiKey, Integrator
+from jiedao.lib import issued_secrets
 
-KEY_PREFIX = "jd_"
+KIND = "jd"
 # last_used_at is a hint for administrators, not an audit trail: write it at most once a minute per key.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def issue_key(integrator: Integrator, *, actor: Actor | None) -> tuple[ApiKey, str]:
     """A new key for ``integrator``; the plain key is returned once and never stored."""
-    prefix = secrets.token_hex(6)
-    plain = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    secret = issued_secrets.issue(KIND)
     with transaction.atomic():
         key = ApiKey.objects.create(
-            integrator=integrator, prefix=prefix, hashed=_hash(plain), created_at=clock.now()
+            integrator=integrator, prefix=secret.prefix, hashed=secret.hashed, created_at=clock.now()
         )
-        audit.record(actor, "apikey.issue", "integrator", integrator.pk, new={"prefix": prefix})
-    return key, plain
+        audit.record(actor, "apikey.issue", "integrator", integrator.pk, new={"prefix": secret.prefix})
+    return key, secret.plain
 
 
 def revoke_key(key: ApiKey, *, actor: Actor | None) -> None:
@@ -42,9 +36,9 @@ def revoke_key(key: ApiKey, *, actor: Actor | None) -> None:
 
 def authenticate_key(plain: str) -> ApiKey | None:
     """The active key behind ``plain``, or None (unknown, wrong, revoked, or its integrator is inactive)."""
-    if not plain.startswith(KEY_PREFIX):
+    prefix = issued_secrets.prefix_of(plain, KIND)
+    if prefix is None:
         return None
-    prefix = plain[len(KEY_PREFIX) :].split("_", 1)[0]
     key = (
         ApiKey.objects.select_related("integrator", "integrator__jurisdiction").filter(prefix=prefix).first()
     )
@@ -52,14 +46,19 @@ def authenticate_key(plain: str) -> ApiKey | None:
         key is None
         or key.revoked_at is not None
         or not key.integrator.active
-        or not hmac.compare_digest(key.hashed, _hash(plain))
+        or not issued_secrets.matches(key.hashed, plain)
     ):
         return None
-    now = clock.now()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        key.last_used_at = now
+    touch(key)
     return key
+
+
+def touch(row: Model) -> None:
+    """Note that a key or token was used (at most once per LAST_USED_RESOLUTION)."""
+    now = clock.now()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        type(row).objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
 
 
 def integrator_actor(integrator: Integrator, *, ip: str | None = None) -> Actor:

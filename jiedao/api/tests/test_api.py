@@ -10,13 +10,15 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from jiedao.api.models import StaffToken
+from jiedao.api.tokens import authenticate_token, issue_token, revoke_tokens
 from jiedao.cases.models import Case, Channel
 from jiedao.cases.testing import case_in, report
 from jiedao.core.models import AuditEvent
 from jiedao.integrations.testing import integrator_with_key
+from jiedao.org.models import Membership, Role, User
 from jiedao.testing.world import centre_of
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
@@ -34,8 +36,7 @@ def as_person(world):
 
     def make(name: str) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=getattr(world.people, name))
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(getattr(world.people, name), actor=None)}")
         return client
 
     return make
@@ -75,6 +76,51 @@ def test_create_api_token_command_prints_a_working_token(world, capsys):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/cases/").status_code == 200
+
+
+def test_a_staff_token_is_stored_hashed_and_replaced_by_the_next_one(world, capsys):
+    call_command("create_api_token", "dispatcher")
+    first = capsys.readouterr().out.strip()
+    call_command("create_api_token", "dispatcher")
+    second = capsys.readouterr().out.strip()
+    stored = StaffToken.objects.filter(user=world.people.dispatcher)
+    assert stored.count() == 2 and not any(first in t.hashed or second in t.hashed for t in stored)
+    assert {e.action for e in AuditEvent.objects.filter(object_id=str(world.people.dispatcher.pk))} >= {
+        "api.token_issue"
+    }
+    client = APIClient()
+    for token, expected in ((first, 401), (second, 200), ("jdt_nope_nope", 401), ("0" * 40, 401)):
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        response = client.get("/api/cases/")
+        assert response.status_code == expected, token
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert client.get("/api/cases/").json()["error"]["code"] == "bad_token"
+
+
+def test_the_security_administrator_revokes_tokens_in_the_admin(client, world):
+    plain = issue_token(world.people.handler, actor=None)
+    security = User.objects.create_user("sec", password=world.password)
+    Membership.objects.create(user=security, unit=world.units.centre, role=Role.SECURITY_ADMIN)
+    client.force_login(security)
+    listing = client.get("/admin/api/stafftoken/").content.decode()
+    token = StaffToken.objects.get(user=world.people.handler)
+    assert token.prefix in listing and plain not in listing and token.hashed not in listing
+    client.post("/admin/api/stafftoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    assert authenticate_token(plain) is None
+    assert AuditEvent.objects.filter(action="api.token_revoke", actor=security).exists()
+
+
+def test_a_token_stops_working_when_revoked_or_the_account_is_disabled(world):
+    handler = world.people.handler
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(handler, actor=None)}")
+    assert client.get("/api/cases/").status_code == 200
+    assert revoke_tokens(handler, actor=None) == 1
+    assert client.get("/api/cases/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(handler, actor=None)}")
+    handler.is_active = False
+    handler.save(update_fields=["is_active"])
+    assert client.get("/api/cases/").status_code == 401
 
 
 def test_list_is_scoped_like_the_pages(world, as_person):

@@ -28,6 +28,7 @@ PAGES = {
     "/admin/core/calendarday/": {"system"},
     "/admin/org/unit/": {"system"},
     "/admin/org/user/": {"security"},
+    "/admin/api/stafftoken/": {"security"},
     "/admin/core/auditevent/": {"audit"},
 }
 

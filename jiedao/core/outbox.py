@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -21,15 +22,23 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxMessage], None]
 _HANDLERS: dict[str, Handler] = {}
+_OWN_TRANSACTIONS: set[str] = set()
 MAX_ATTEMPTS = 8
 CLAIM_SECONDS = 120
 
 
-def handles(prefix: str) -> Callable[[Handler], Handler]:
-    """Register a delivery handler for topics starting with ``prefix``."""
+def handles(prefix: str, *, atomic: bool = True) -> Callable[[Handler], Handler]:
+    """Register a delivery handler for topics starting with ``prefix``.
+
+    A handler runs in one transaction unless ``atomic=False``: a handler that waits on the network (a webhook
+    POST) must not hold a transaction meanwhile — on SQLite that would hold the write lock and stall every
+    report of the instance — so it opens its own short ones around its writes.
+    """
 
     def register(func: Handler) -> Handler:
         _HANDLERS[prefix] = func
+        if not atomic:
+            _OWN_TRANSACTIONS.add(prefix)
         return func
 
     return register
@@ -43,9 +52,13 @@ def enqueue(topic: str, payload: dict[str, Any], *, delay: timedelta | None = No
     )
 
 
-def _handler_for(topic: str) -> Handler | None:
+def _handler_for(topic: str) -> tuple[Handler | None, bool]:
+    """The handler of ``topic`` and whether it runs inside a transaction of ours."""
     matches = [p for p in _HANDLERS if topic.startswith(p)]
-    return _HANDLERS[max(matches, key=len)] if matches else None
+    if not matches:
+        return None, True
+    prefix = max(matches, key=len)
+    return _HANDLERS[prefix], prefix not in _OWN_TRANSACTIONS
 
 
 def _claim(message_id: int, now) -> bool:
@@ -71,10 +84,10 @@ def deliver_pending(limit: int = 200) -> int:
 
 
 def _deliver_one(message: OutboxMessage) -> int:
-    handler = _handler_for(message.topic)
+    handler, atomic = _handler_for(message.topic)
     try:
         if handler is not None:
-            with transaction.atomic():
+            with transaction.atomic() if atomic else nullcontext():
                 handler(message)
     except Exception as exc:  # a handler's failure must not stop the others; it is retried
         log.exception("outbox message %s failed", message.pk)

@@ -16,6 +16,7 @@ import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 
 from jiedao.core import clock, outbox
@@ -115,9 +116,13 @@ def _post(subscription: WebhookSubscription, delivery: WebhookDelivery) -> tuple
         return None, f"{type(exc).__name__}: {exc}"[:500]
 
 
-@outbox.handles("webhook.")
+@outbox.handles("webhook.", atomic=False)
 def deliver(message: OutboxMessage) -> None:
-    """Make one attempt of a delivery and record it; schedule a retry or give up (never raises for HTTP)."""
+    """Make one attempt of a delivery and record it; schedule a retry or give up (never raises for HTTP).
+
+    No transaction is open while the receiver answers (up to WEBHOOK_TIMEOUT_SECONDS); the outcome is recorded
+    in one short transaction after. A crash between the two repeats the attempt: delivery is at least once,
+    and receivers tell repeats by ``X-Jiedao-Delivery``."""
     delivery = (
         WebhookDelivery.objects.select_related("subscription")
         .filter(pk=message.payload["delivery_id"])
@@ -131,6 +136,12 @@ def deliver(message: OutboxMessage) -> None:
         _finish(delivery, DeliveryStatus.FAILED, error="subscription disabled", now=now)
         return
     status_code, error = _post(subscription, delivery)
+    with transaction.atomic():
+        _record_attempt(delivery, status_code, error, now)
+
+
+def _record_attempt(delivery: WebhookDelivery, status_code: int | None, error: str, now) -> None:
+    subscription = delivery.subscription
     delivery.attempts += 1
     delivery.response_status = status_code
     if not error:

@@ -10,11 +10,13 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from jiedao.cases.testing import perform, report
 from jiedao.core import clock, outbox
+from jiedao.integrations import webhooks
 from jiedao.integrations.keys import authenticate_key
 from jiedao.integrations.models import DeliveryStatus, Integrator, WebhookDelivery, WebhookSubscription
 from jiedao.integrations.testing import integrator_with_key
@@ -82,6 +84,23 @@ def test_case_events_arrive_signed(world, receiver, subscription):
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
     deliver_all()  # nothing is sent twice
     assert len(receiver.received) == 2
+
+
+def test_no_transaction_is_held_while_the_receiver_answers(world, receiver, subscription, monkeypatch):
+    """On SQLite an open transaction holds the write lock: a slow receiver would stall every report."""
+    depth_outside = len(connection.atomic_blocks)
+    depths = []
+    real_post = webhooks._post
+
+    def watched_post(*args):
+        depths.append(len(connection.atomic_blocks))
+        return real_post(*args)
+
+    monkeypatch.setattr(webhooks, "_post", watched_post)
+    report(world)
+    deliver_all()
+    assert depths == [depth_outside] and len(receiver.received) == 1
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
 
 
 def test_only_wanted_events_and_own_jurisdiction(world, receiver, subscription):

@@ -3,11 +3,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from jiedao.web.views.media import case_photo
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # The strings the pages' scripts show (domain djangojs), in the request's language; served by the instance.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript_catalog"),
     path("admin/", admin.site.urls),
     path("open311/v2/", include("jiedao.open311.urls")),
     path("api/tracking/", include("jiedao.tracking.api_urls")),

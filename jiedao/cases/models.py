@@ -263,6 +263,9 @@ class Case(models.Model):
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["community", "status"]),
             models.Index(fields=["category", "status"]),
+            # A street's cases of a period (lists, hotspots, direct counts): without it a 30-day question
+            # reads the street's whole history.
+            models.Index(fields=["street", "reported_at"]),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -20,8 +20,9 @@ class DailyStats(models.Model):
     """日统计: the counts the metrics need, per local day and street — in total and split by one dimension
     (community, unit, category or channel; ``value`` is its code or id, "-" for none).
 
-    Never edited by hand: ``insight.rollups`` recomputes a (street, day) partition from the cases whenever a
-    case with an event on that day changes. Each count column is the counter of the same name in
+    Never edited by hand: ``insight.rollups`` recomputes a (street, day) partition from the cases after a case
+    with an event on that day changed (marked stale at once, recomputed by the periodic job; the metrics count
+    a stale partition straight from the cases until then). Each count column is the counter of the same name in
     ``insight.metrics.COUNTERS``, counted on the day of that counter's anchor (上报, 立案, 结案 or 回访日).
     A street-day has at most one row per dimension value (a few dozen), whatever its number of cases.
     """
@@ -65,16 +66,28 @@ class DailyStats(models.Model):
 
 
 class RollupPartition(models.Model):
-    """One (street, day) of the rollup: its row is locked while the partition is recomputed."""
+    """One (street, day) of the rollup: marked stale when a case with an event on that day changes, and
+    recomputed by the periodic job under a lock on this row (see ``insight.rollups``)."""
 
     street = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     refreshed_at = models.DateTimeField(null=True)
+    # When the oldest change not yet recomputed was marked; None while the day's rows equal the cases.
+    stale_since = models.DateTimeField(null=True)
+    # Bumped by every mark: a recompute clears the mark only if no mark landed since it read this.
+    version = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("统计分区")
         verbose_name_plural = _("统计分区")
         constraints = [models.UniqueConstraint(fields=["street", "day"], name="rollup_partition_unique")]
+        indexes = [
+            models.Index(
+                fields=["stale_since"],
+                condition=models.Q(stale_since__isnull=False),
+                name="rollup_partition_stale",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.street_id} {self.day}"

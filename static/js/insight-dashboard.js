@@ -1,13 +1,26 @@
 /* 指挥中心大屏: fetches the dashboard figures and the map layers every N seconds and draws them.
-   ECharts for charts, Leaflet for the grids (no tiles unless the instance sets a tile URL). */
+   ECharts for charts, Leaflet for the grids (no tiles unless the instance sets a tile URL).
+   Its own words come from Django's JavaScript catalog (/jsi18n/, domain djangojs) in the page's language. */
 (function () {
   "use strict";
   var root = document.getElementById("wall");
   if (!root || !window.echarts || !window.L) return;
+  var gettext = window.gettext || function (s) { return s; };
+  function format(fmt, values) {
+    if (window.interpolate) return window.interpolate(fmt, values, true);
+    return fmt.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
+  var lang = document.documentElement.lang || "zh-Hans";
   var refreshMs = (parseInt(root.dataset.refresh, 10) || 60) * 1000;
   var charts = {};
   var theme = { text: "#d7e3ff", axis: "#3b5787", grid: "#17305c" };
   var palette = ["#3f8cff", "#4cd38a", "#ffc53d", "#ff7a45", "#b37feb", "#36cfc9", "#ff4d4f", "#95de64"];
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -55,7 +68,7 @@
   }
 
   function empty(items) {
-    return { show: !items.length, text: "暂无数据", left: "center", top: "middle", textStyle: { color: "#8fa3c8", fontSize: 14, fontWeight: "normal" } };
+    return { show: !items.length, text: gettext("暂无数据"), left: "center", top: "middle", textStyle: { color: "#8fa3c8", fontSize: 14, fontWeight: "normal" } };
   }
 
   function drawBar(id, items, horizontal) {
@@ -102,15 +115,18 @@
       li.appendChild(el("span", "", c.category + " · " + (c.community || c.unit)));
       li.appendChild(el("span", "hours", c.overdue_hours + "h"));
       return li;
-    }) : [el("li", "", root.dataset.none || "—")]);
+    }) : [el("li", "", "—")]);
     fill("hot-list", data.hotspots.length ? data.hotspots.map(function (h) {
       var li = el("li");
       li.appendChild(el("span", "n", h.count + " "));
-      li.appendChild(el("span", "", h.category + (h.place ? " · " + h.place : "") + "(在办 " + h.open + ")"));
+      var what = h.category + (h.place ? " · " + h.place : "");
+      li.appendChild(el("span", "", format(gettext("%(what)s(在办 %(open)s)"), { what: what, open: h.open })));
       return li;
     }) : [el("li", "", "—")]);
     var stamp = new Date(data.generated_at);
-    document.getElementById("wall-updated").textContent = "更新于 " + stamp.toLocaleTimeString("zh-CN", { hour12: false });
+    document.getElementById("wall-updated").textContent = format(gettext("更新于 %(time)s"), {
+      time: stamp.toLocaleTimeString(lang, { hour12: false })
+    });
   }
 
   var map = L.map("wall-map", { zoomControl: false, attributionControl: false });
@@ -136,10 +152,11 @@
       onEachFeature: function (f, lyr) {
         var p = f.properties;
         if (p.kind === "grid") {
-          lyr.bindTooltip(p.name + "(" + p.community + ")<br>在办 " + p.open + " · 超期 " + p.overdue, { className: "gridtip", sticky: true });
+          lyr.bindTooltip(esc(format(gettext("%(grid)s(%(community)s)"), { grid: p.name, community: p.community })) + "<br>" +
+            esc(format(gettext("在办 %(open)s · 超期 %(overdue)s"), { open: p.open, overdue: p.overdue })), { className: "gridtip", sticky: true });
         } else {
           lyr.on("click", function () { window.location.href = p.url; });
-          lyr.bindTooltip(p.number + " " + p.category, { className: "gridtip" });
+          lyr.bindTooltip(esc(p.number + " " + p.category), { className: "gridtip" });
         }
       }
     }).addTo(map);
@@ -150,7 +167,7 @@
     fetch(root.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(render)
-      .catch(function () { document.getElementById("wall-updated").textContent = "刷新失败,稍后重试"; });
+      .catch(function () { document.getElementById("wall-updated").textContent = gettext("刷新失败,稍后重试"); });
     fetch(root.dataset.map, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(drawMap)
@@ -159,7 +176,7 @@
 
   function tick() {
     var now = new Date();
-    document.getElementById("wall-clock").textContent = now.toLocaleString("zh-CN", { hour12: false });
+    document.getElementById("wall-clock").textContent = now.toLocaleString(lang, { hour12: false });
   }
 
   load();

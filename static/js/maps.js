@@ -1,8 +1,17 @@
 /* Jiedao maps: Leaflet with no tile server by default — the instance's own layers on a plain background.
  * When a tile layer is configured in GCJ-02 (AMap/Tencent style), WGS-84 data is shifted for drawing and
- * clicks are shifted back, with the public eviltransform formulas (same as jiedao.lib.geo). */
+ * clicks are shifted back, with the public eviltransform formulas (same as jiedao.lib.geo).
+ * Words come from Django's JavaScript catalog (/jsi18n/, domain djangojs) when the page loads it. */
 (function () {
   "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+
+  /* "%(name)s" placeholders, as Django's interpolate(fmt, obj, true). */
+  function format(fmt, values) {
+    if (window.interpolate) return window.interpolate(fmt, values, true);
+    return fmt.replace(/%\((\w+)\)s/g, function (_m, key) { return values[key]; });
+  }
   var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
 
   function withinChina(lon, lat) {
@@ -84,7 +93,8 @@
   }
 
   window.JiedaoMap = { createMap: createMap, geoJSON: geoJSON, toLatLng: toLatLng, fromLatLng: fromLatLng,
-    wgs84ToGcj02: wgs84ToGcj02, gcj02ToWgs84: gcj02ToWgs84, pin: pin, esc: esc, config: config };
+    wgs84ToGcj02: wgs84ToGcj02, gcj02ToWgs84: gcj02ToWgs84, pin: pin, esc: esc, format: format, config: config,
+    lang: document.documentElement.lang || "zh-Hans" };
 
   var CLOCK_COLOURS = { overdue: "#d92d20", warning: "#e59f00", normal: "#12a150", paused: "#8a94a6",
     none: "#8a94a6" };
@@ -140,7 +150,7 @@
         onEachFeature: function (f, l) {
           var p = f.properties;
           l.bindPopup("<strong>" + esc(p.name) + "</strong><br>" + esc(p.community) + "<br><span class=\"muted\">" + esc(p.code) +
-            "</span><br>" + esc(el.dataset.openLabel || "在办") + " " + p.open + " · " + esc(el.dataset.overdueLabel || "超期") + " " + p.overdue);
+            "</span><br>" + esc(format(gettext("在办 %(open)s · 超期 %(overdue)s"), { open: p.open, overdue: p.overdue })));
         }
       }).addTo(map);
       // Grid names as labels when there are few enough of them to read.
@@ -180,7 +190,8 @@
                 '<p class="mappop__desc">' + esc(p.description) + "</p></div>");
             }
           }).addTo(map);
-          if (count) count.textContent = (el.dataset.countLabel || "案件") + " " + data.features.length + (data.truncated ? "+" : "");
+          var n = data.features.length;
+          if (count) count.textContent = format(ngettext("案件 %(count)s", "案件 %(count)s", n), { count: n + (data.truncated ? "+" : "") });
           if (!fitted && caseLayer.getLayers().length) { map.fitBounds(caseLayer.getBounds(), { padding: [20, 20] }); fitted = true; }
         });
     }

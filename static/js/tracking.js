@@ -1,9 +1,11 @@
 /* Tracking pages: the live map (refreshes every 10 s) and a device's track with playback.
- * Data arrive in WGS-84; JiedaoMap (maps.js) shifts them to GCJ-02 when the tile layer needs it. */
+ * Data arrive in WGS-84; JiedaoMap (maps.js) shifts them to GCJ-02 when the tile layer needs it.
+ * Words come from Django's JavaScript catalog (/jsi18n/, domain djangojs). */
 (function () {
   "use strict";
   var JM = window.JiedaoMap;
   if (!JM) return;
+  var gettext = window.gettext || function (s) { return s; };
   var STATE_COLOURS = { moving: "#12a150", stopped: "#1456d8", offline: "#8a94a6" };
 
   function zonesLayer(map, data) {
@@ -58,7 +60,7 @@
         var html = "<strong>" + JM.esc(p.name) + "</strong><br>" + JM.esc(p.kind_label) +
           (p.unit ? " · " + JM.esc(p.unit) : "") + "<br>" + JM.esc(p.state_label) + " · " +
           (p.speed_kmh == null ? "" : Math.round(p.speed_kmh) + " km/h") + "<br>" + JM.esc(p.fixed_at_text) +
-          '<br><a href="' + p.track_url + '">' + JM.esc(el.dataset.trackLabel || "查看轨迹") + "</a>";
+          '<br><a href="' + p.track_url + '">' + JM.esc(gettext("查看轨迹")) + "</a>";
         var style = { radius: 7, color: "#fff", weight: 2, fillColor: STATE_COLOURS[p.state], fillOpacity: 1 };
         if (markers[p.id]) {
           markers[p.id].setLatLng(latlng).setStyle(style).setPopupContent(html);
@@ -101,7 +103,8 @@
     }
     data.stops.forEach(function (s) {
       L.circleMarker(JM.toLatLng(s.lon, s.lat), { radius: 6, color: "#e59f00", weight: 2, fillColor: "#ffe066", fillOpacity: 1 })
-        .bindTooltip(JM.esc(s.start) + " – " + JM.esc(s.end) + " (" + s.minutes + " min)").addTo(map);
+        .bindTooltip(JM.esc(JM.format(gettext("%(start)s – %(end)s 停留 %(minutes)s 分钟"),
+          { start: s.start, end: s.end, minutes: s.minutes }))).addTo(map);
     });
     var slider = document.getElementById("trk-slider"), now = document.getElementById("trk-now");
     var play = document.getElementById("trk-play"), speed = document.getElementById("trk-speed");
@@ -110,16 +113,23 @@
     function show(i) {
       var p = data.points[i];
       cursor.setLatLng(latlngs[i]);
-      now.textContent = new Date(p[2] * 1000).toLocaleString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" }) + " · " + p[3] + " km/h";
+      now.textContent = new Date(p[2] * 1000).toLocaleString(JM.lang, { hour12: false, timeZone: "Asia/Shanghai" }) + " · " + p[3] + " km/h";
     }
     slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
     var timer = null, playLabel = play.textContent;
+    function stop() {
+      clearInterval(timer);
+      timer = null;
+      play.textContent = playLabel;
+      play.removeAttribute("aria-label");
+    }
     play.addEventListener("click", function () {
-      if (timer) { clearInterval(timer); timer = null; play.textContent = playLabel; return; }
+      if (timer) { stop(); return; }
       play.textContent = "❚❚";
+      play.setAttribute("aria-label", gettext("暂停"));
       timer = setInterval(function () {
         var i = parseInt(slider.value, 10), step = parseInt(speed.value, 10) || 1;
-        if (i >= data.points.length - 1) { clearInterval(timer); timer = null; play.textContent = playLabel; return; }
+        if (i >= data.points.length - 1) { stop(); return; }
         slider.value = Math.min(i + step, data.points.length - 1);
         show(parseInt(slider.value, 10));
       }, 200);

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from jiedao.insight.tests.conftest import SHANGHAI
 
@@ -68,4 +70,25 @@ def test_report_on_a_phone(cookies, live_server, browser, tmp_path):
     page.screenshot(path=str(tmp_path / "report-phone.png"), full_page=True)
     page.locator(".report__p a.fig").first.click()
     page.wait_for_url("**/insight/cases/?metric=reported*")
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "updated", "not_shown"),
+    [("en-US", "Updated ", "更新于"), ("zh-CN", "更新于 ", "Updated")],
+)
+def test_dashboard_scripts_speak_the_page_language(cookies, live_server, browser, locale, updated, not_shown):
+    """The words the script writes come from the JavaScript catalog in the language the page is in (the
+    browser's Accept-Language here; the language switch sets a cookie that wins over it)."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale=locale)
+    context.add_cookies(cookies)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/insight/dashboard/")
+    stamp = page.locator("#wall-updated")
+    expect(stamp).to_have_text(re.compile(rf"^{re.escape(updated)}\d{{1,2}}:\d{{2}}:\d{{2}}$"))
+    expect(stamp).to_be_visible()
+    assert not_shown not in stamp.inner_text()
+    assert not errors
     context.close()

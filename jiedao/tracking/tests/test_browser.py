@@ -54,6 +54,7 @@ def test_live_map_then_playback(cookies, live_server, browser, tmp_path, viewpor
     assert "km/h" in page.locator("#trk-now").inner_text()
     page.locator("#trk-play").click()
     page.wait_for_timeout(500)
+    assert page.locator("#trk-play").get_attribute("aria-label") == "暂停"  # named for what it does now
     page.screenshot(path=str(tmp_path / "track.png"), full_page=True)
     assert not errors
     context.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from jiedao.insight.models import RollupPartition
 from jiedao.insight.periods import parse_period
 from jiedao.insight.rollups import mismatches, rebuild
 
@@ -22,7 +23,11 @@ class Command(BaseCommand):
             period = parse_period(check)
             for code in street:
                 problems = mismatches(code, period)
-                self.stdout.write(f"{code} {period.code}: {len(problems)} 处不一致")
+                stale = RollupPartition.objects.filter(
+                    street_id=code, day__gte=period.start, day__lt=period.end, stale_since__isnull=False
+                ).count()
+                waiting = f"(其中 {stale} 天有变更待定时任务重算)" if stale else ""
+                self.stdout.write(f"{code} {period.code}: {len(problems)} 处不一致{waiting}")
                 for problem in problems[:20]:
                     self.stdout.write(f"  {problem}")
             return

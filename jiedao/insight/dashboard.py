@@ -150,7 +150,7 @@ def hotspot_list(scope: Scope, now: datetime) -> list[dict[str, Any]]:
             "lat": h.lat,
             "cases": [c.number for c in h.cases],
         }
-        for h in find_hotspots(scope, now)[:8]
+        for h in find_hotspots(scope, now, limit=8)
     ]
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from jiedao.cases.models import Case, Category, Status
+from jiedao.cases.states import OPEN
 from jiedao.insight.metrics import Scope
 from jiedao.lib.geo import distance_m
 
@@ -23,6 +24,7 @@ class Point(NamedTuple):
     pk: int
     lon: float
     lat: float
+    open: bool
 
 
 @dataclass
@@ -53,32 +55,38 @@ def find_hotspots(
     radius_m: int = DEFAULT_RADIUS_M,
     days: int = DEFAULT_DAYS,
     min_cases: int = DEFAULT_MIN_CASES,
+    limit: int | None = None,
 ) -> list[Hotspot]:
-    """Clusters, largest first. Greedy and deterministic: the case with the most same-category neighbours
-    within the radius seeds a cluster of those neighbours; its members are not used again."""
+    """Clusters, largest first (then most still open); the first ``limit`` only when given. Greedy and
+    deterministic: the case with the most same-category neighbours within the radius seeds a cluster of those
+    neighbours; its members are not used again. Clusters are found and ranked from the points alone; only
+    the cases of the clusters returned are loaded."""
     rows = (
         scope.cases()
         .filter(reported_at__gte=now - timedelta(days=days), reported_at__lt=now, lon__isnull=False)
         .exclude(status=Status.VOIDED)
         .order_by("reported_at", "pk")
-        .values_list("pk", "category_id", "lon", "lat")
+        .values_list("pk", "category_id", "lon", "lat", "status")
     )
     by_category: dict[int, list[Point]] = defaultdict(list)
-    for pk, category_id, lon, lat in rows:
-        by_category[category_id].append(Point(pk, lon, lat))
-    clusters = []
-    for members in by_category.values():
-        if len(members) >= min_cases:
-            clusters += _clusters(members, radius_m, min_cases)
-    cases = Case.objects.select_related("category", "community").in_bulk(
-        [p.pk for c in clusters for p in c[1]]
-    )
-    found = [
-        Hotspot(cases[seed.pk].category, [cases[p.pk] for p in members], seed.lon, seed.lat, radius_m)
-        for seed, members in clusters
+    for pk, category_id, lon, lat, status in rows:
+        by_category[category_id].append(Point(pk, lon, lat, status in OPEN))
+    clusters = [
+        (category_id, seed, members)
+        for category_id, points in by_category.items()
+        if len(points) >= min_cases
+        for seed, members in _clusters(points, radius_m, min_cases)
     ]
-    found.sort(key=lambda h: (-h.count, -h.open_count, h.category.code))
-    return found
+    categories = Category.objects.in_bulk({category_id for category_id, _, _ in clusters})
+    clusters.sort(key=lambda c: (-len(c[2]), -sum(p.open for p in c[2]), categories[c[0]].code))
+    clusters = clusters[:limit] if limit is not None else clusters
+    cases = Case.objects.select_related("category", "community").in_bulk(
+        [p.pk for _, _, members in clusters for p in members]
+    )
+    return [
+        Hotspot(categories[category_id], [cases[p.pk] for p in members], seed.lon, seed.lat, radius_m)
+        for category_id, seed, members in clusters
+    ]
 
 
 def _clusters(points: list[Point], radius_m: int, min_cases: int) -> list[tuple[Point, list[Point]]]:

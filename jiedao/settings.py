@@ -200,6 +200,8 @@ JIEDAO = {
     "CLOCK_WARNING_PERCENT": env_int("JIEDAO_CLOCK_WARNING_PERCENT", 80),
     "OFFICE_HOURS": env_str("JIEDAO_OFFICE_HOURS", "08:30-12:00,13:30-17:30"),
     "SWEEP_INTERVAL_SECONDS": env_int("JIEDAO_SWEEP_INTERVAL_SECONDS", 60),
+    # How often the outbox worker (manage.py deliver_outbox --loop) looks for due messages.
+    "OUTBOX_POLL_SECONDS": float(os.environ.get("JIEDAO_OUTBOX_POLL_SECONDS", "1")),
     # Optional base-map tiles, e.g. an intranet tile server; empty = the instance's own vector layers only.
     "TILE_URL": os.environ.get("JIEDAO_TILE_URL", ""),
     "TILE_CRS": env_str("JIEDAO_TILE_CRS", "wgs84"),  # wgs84 | gcj02

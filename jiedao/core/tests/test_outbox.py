@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from jiedao.core import outbox
-from jiedao.core.models import OutboxStatus
+from jiedao.core.models import OutboxMessage, OutboxStatus
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -146,3 +147,12 @@ def test_a_claim_expires_so_a_crashed_worker_does_not_lose_the_message(frozen, h
     assert handled == [{"n": 1}]
     message.refresh_from_db()
     assert message.attempts == 2  # the crashed attempt counts
+
+
+@pytest.mark.django_db
+def test_the_outbox_worker_drains_a_backlog_larger_than_one_batch(frozen, handled):
+    for n in range(450):  # more than two batches of deliver_pending
+        outbox.enqueue("test.backlog", {"n": n})
+    call_command("deliver_outbox")
+    assert sorted(p["n"] for p in handled) == list(range(450))
+    assert not OutboxMessage.objects.exclude(status=OutboxStatus.DONE).exists()

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 # Background processes beside the web server; later domains append theirs (e.g. GPS listeners).
 BACKGROUND = [
     ["manage.py", "sweep", "--loop"],
+    ["manage.py", "deliver_outbox", "--loop"],  # notifications, webhooks, statistics within seconds
     ["manage.py", "jt808_listener"],  # GPS terminals over TCP (JIEDAO_JT808_PORT, default 8808)
     ["manage.py", "osmand_listener"],  # phone trackers over HTTP (JIEDAO_OSMAND_PORT, default 5055)
 ]

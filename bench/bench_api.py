@@ -208,8 +208,9 @@ def main() -> None:
     args = parser.parse_args()
     recreate_database(args.database_url)
     setup_django(args.database_url)
+    credentials = seed()  # the import needs the sub-district too
     if not args.only_import:
-        bench_http(args, *seed())
+        bench_http(args, *credentials)
     if args.rows:
         bench_import(args.rows)
 

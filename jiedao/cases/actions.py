@@ -30,9 +30,9 @@ from jiedao.cases.states import ACTION_LABELS, ALLOWED_WHILE_SUSPENDED, GUARDS, 
 from jiedao.core import audit, clock, outbox, versions
 from jiedao.core.actor import Actor
 from jiedao.core.calendar import pinned_calendar
-from jiedao.core.counters import next_value
+from jiedao.core.counters import reserve
 from jiedao.core.errors import ApplicationError, PermissionRefused
-from jiedao.org.locating import place
+from jiedao.org.locating import Placement, place
 from jiedao.org.models import Membership, Unit, UnitKind
 
 RETURN_REASONS = {
@@ -153,39 +153,46 @@ def _finish(
         names = photo_store.write_files(photo, step.now)
         written.extend(names)
         _attach(case, step.event, photo, names, actor, step.now)
-    after = _snapshot(case)
+    change = audit_change(before, _snapshot(case))
+    audit.record(actor, f"case.{action}", "case", case.number, **change, reason=note, at=step.now)
+    outbox.enqueue(f"case.{action}", case_message(case, action, actor, **step.notify))
+
+
+def audit_change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The audit record's old and new values: the audited fields whose snapshots differ."""
     changed = {k: v for k, v in after.items() if before.get(k) != v}
-    audit.record(
-        actor,
-        f"case.{action}",
-        "case",
-        case.number,
-        old={k: before.get(k) for k in changed},
-        new=changed,
-        reason=note,
-        at=step.now,
-    )
-    outbox.enqueue(
-        f"case.{action}",
-        {
-            "case_id": case.pk,
-            "number": case.number,
-            "action": action,
-            "status": case.status,
-            "unit_id": case.unit_id,
-            "street": case.street_id,
-            "community": case.community_id,
-            "actor_id": actor.user_id if actor else None,
-            **step.notify,
-        },
-    )
+    return {"old": {k: before.get(k) for k in changed}, "new": changed}
+
+
+def case_message(case: Case, action: str, actor: Actor | None, **extra: Any) -> dict[str, Any]:
+    """The payload of a case's outbox message (notifications, webhooks and rollups read it)."""
+    return {
+        "case_id": case.pk,
+        "number": case.number,
+        "action": action,
+        "status": case.status,
+        "unit_id": case.unit_id,
+        "street": case.street_id,
+        "community": case.community_id,
+        "actor_id": actor.user_id if actor else None,
+        **extra,
+    }
 
 
 def append_event(
     case: Case, action: str, actor: Actor | None, *, from_status: str, note: str, step: Step
 ) -> CaseEvent:
+    event = timeline_event(case, action, actor, from_status=from_status, note=note, step=step)
+    event.save(force_insert=True)
+    return event
+
+
+def timeline_event(
+    case: Case, action: str, actor: Actor | None, *, from_status: str, note: str, step: Step
+) -> CaseEvent:
+    """The timeline event of a step, not yet written (``cases.bulk`` writes many at once)."""
     membership = acting_membership(actor, case, action) if actor else None
-    return CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
         at=step.now,
         action=action,
@@ -282,10 +289,13 @@ def _validate_report(data: ReportInput, actor: Actor | None) -> dict[str, Any]:
 
 def _place(data: ReportInput) -> tuple[str, str | None, int | None]:
     """The street, community and grid ids of a report; a point outside every grid of the street is refused."""
-    street_id = settings.JIEDAO["STREET"]
     if data.lon is None or data.lat is None:
-        return street_id, None, None
-    found = place(data.lon, data.lat)
+        return settings.JIEDAO["STREET"], None, None
+    return placed(data, place(data.lon, data.lat))
+
+
+def placed(data: ReportInput, found: Placement | None) -> tuple[str, str | None, int | None]:
+    """The ids of where a report's point was found (``place``); None (outside every grid) is refused."""
     if found is None:
         raise ApplicationError(
             "outside_area",
@@ -298,8 +308,13 @@ def _place(data: ReportInput) -> tuple[str, str | None, int | None]:
 
 def new_case_number(now: datetime) -> str:
     """A number people can read over the phone: date + daily sequence, e.g. 2611210042."""
+    return new_case_numbers(now, 1)[0]
+
+
+def new_case_numbers(now: datetime, count: int) -> list[str]:
+    """``count`` consecutive numbers of the day of ``now``, reserved in one statement (``cases.bulk``)."""
     day = timezone.localtime(now).strftime("%y%m%d")
-    return f"{day}{next_value(f'case:{day}'):04d}"
+    return [f"{day}{value:04d}" for value in reserve(f"case:{day}", count)]
 
 
 def do_report(data: ReportInput, *, actor: Actor | None, uploads: Sequence[UploadedFile] = ()) -> Case:
@@ -378,12 +393,17 @@ def do_register(
 ) -> Case:
     """立案: accept the report as a case (optionally correcting its category and urgency)."""
     with transition(case, "register", actor, note=note) as step:
-        if category is not None:
-            step.case.category = category
-        if urgency in Urgency.values:
-            step.case.urgency = urgency
-        step.case.registered_at = step.now
+        apply_register(step, category, urgency)
     return case
+
+
+def apply_register(step: Step, category: Category | None = None, urgency: str | None = None) -> None:
+    """What 立案 changes on the case, besides its state and clock (``cases.bulk`` replays it in memory)."""
+    if category is not None:
+        step.case.category = category
+    if urgency in Urgency.values:
+        step.case.urgency = urgency
+    step.case.registered_at = step.now
 
 
 def do_void(case: Case, *, actor: Actor | None, reason: str) -> Case:
@@ -433,23 +453,37 @@ def do_dispatch(
     case: Case, *, actor: Actor | None, unit: Unit, co_units: Sequence[Unit] = (), note: str = ""
 ) -> Case:
     """派遣: send the case to a handling unit (with optional co-handlers 协办)."""
-    for candidate in (unit, *co_units):
-        if not may_handle(candidate, case):
-            raise ApplicationError("bad_unit", _("不能派遣给「%(u)s」") % {"u": candidate.name}, field="unit")
+    check_units(case, (unit, *co_units))
     with transition(case, "dispatch", actor, note=note) as step:
-        step.case.unit = unit
-        step.case.dispatched_at = step.now
-        step.target_unit = unit
-        step.data = {"unit": unit.name, "co_units": [u.name for u in co_units]}
+        apply_dispatch(step, unit, co_units)
         step.case.co_units.set(co_units)
     return case
+
+
+def check_units(case: Case, units: Sequence[Unit]) -> None:
+    """Refuse a unit that may not handle the case (see ``may_handle``)."""
+    for candidate in units:
+        if not may_handle(candidate, case):
+            raise ApplicationError("bad_unit", _("不能派遣给「%(u)s」") % {"u": candidate.name}, field="unit")
+
+
+def apply_dispatch(step: Step, unit: Unit, co_units: Sequence[Unit] = ()) -> None:
+    """What 派遣 changes on the case and its step, besides the co-units (a relation) and state and clock."""
+    step.case.unit = unit
+    step.case.dispatched_at = step.now
+    step.target_unit = unit
+    step.data = {"unit": unit.name, "co_units": [u.name for u in co_units]}
 
 
 def do_accept(case: Case, *, actor: Actor | None, note: str = "") -> Case:
     """签收: the unit takes the case; the handling deadline starts."""
     with transition(case, "accept", actor, note=note) as step:
-        step.case.accepted_at = step.now
+        apply_accept(step)
     return case
+
+
+def apply_accept(step: Step) -> None:
+    step.case.accepted_at = step.now
 
 
 def do_return(case: Case, *, actor: Actor | None, reason: str, note: str = "") -> Case:
@@ -551,8 +585,12 @@ def do_handle(case: Case, *, actor: Actor | None, note: str, uploads: Sequence[U
     """处置反馈: the unit reports back with notes and photo evidence."""
     note = _require(note, _("处置情况"))
     with transition(case, "handle", actor, note=note, uploads=uploads) as step:
-        step.case.handled_at = step.now
+        apply_handle(step)
     return case
+
+
+def apply_handle(step: Step) -> None:
+    step.case.handled_at = step.now
 
 
 def do_verify(
@@ -563,11 +601,15 @@ def do_verify(
     if not passed:
         note = _require(note, _("返工原因"))
     with transition(case, action, actor, note=note, uploads=uploads) as step:
-        if passed:
-            step.case.closed_at = step.now
-        else:
-            step.case.rework_count += 1
+        apply_verify(step, passed)
     return case
+
+
+def apply_verify(step: Step, passed: bool) -> None:
+    if passed:
+        step.case.closed_at = step.now
+    else:
+        step.case.rework_count += 1
 
 
 def do_evaluate(
@@ -583,12 +625,16 @@ def do_evaluate(
     if satisfaction not in {"satisfied", "basic", "unsatisfied"}:
         raise ApplicationError("satisfaction", _("请选择满意程度"), field="satisfaction")
     with transition(case, "evaluate", actor, note=note) as step:
-        step.case.satisfaction = satisfaction
-        step.case.resolved = resolved
-        step.case.contacted = contacted
-        step.case.evaluated_at = step.now
-        step.data = {"satisfaction": satisfaction, "resolved": resolved, "contacted": contacted}
+        apply_evaluate(step, satisfaction, resolved, contacted)
     return case
+
+
+def apply_evaluate(step: Step, satisfaction: str, resolved: bool | None, contacted: bool | None) -> None:
+    step.case.satisfaction = satisfaction
+    step.case.resolved = resolved
+    step.case.contacted = contacted
+    step.case.evaluated_at = step.now
+    step.data = {"satisfaction": satisfaction, "resolved": resolved, "contacted": contacted}
 
 
 def do_reopen(case: Case, *, actor: Actor | None, note: str) -> Case:

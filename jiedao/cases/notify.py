@@ -30,6 +30,15 @@ AUDIENCE: dict[str, tuple[str, ...]] = {
     "warning": ("unit",),
     "overdue": ("unit", "centre", "leaders"),
 }
+# A case imported with the steps it already went through (``cases.bulk``, one "import" message) is news only
+# to whoever must act on it now, by the state it arrived in; an order that arrived closed tells nobody.
+IMPORTED_AUDIENCE: dict[str, tuple[str, ...]] = {
+    "reported": ("centre",),
+    "registered": ("centre",),
+    "dispatched": ("unit",),
+    "accepted": ("unit",),
+    "handled": ("centre",),
+}
 # Other apps that react to case events (e.g. integrations.webhooks.fan_out) append themselves here; each runs
 # in the delivery transaction of the case message, so one outbox message serves them all.
 CASE_EVENT_HOOKS: list[Callable[[OutboxMessage], None]] = []
@@ -50,6 +59,8 @@ CENTRE_STAGE_STATUSES = {"reported", "registered", "handled"}
 def audience_for(payload: dict) -> tuple[str, ...]:
     """Who hears of this case message (empty: nobody)."""
     action = payload.get("action", "")
+    if action == "import":
+        return IMPORTED_AUDIENCE.get(payload.get("status", ""), ())
     if action == "warning" and (payload.get("status") in CENTRE_STAGE_STATUSES or not payload.get("unit_id")):
         return ("centre",)
     return AUDIENCE.get(action, ())

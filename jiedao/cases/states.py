@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "void": _("作废"),
     "merge": _("并案"),
     "merged": _("被并案"),
+    "import": _("导入"),  # a case created with its past steps (cases.bulk): an outbox message, not an event
     "dispatch": _("派遣"),
     "accept": _("签收"),
     "return": _("退单"),

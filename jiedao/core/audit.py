@@ -8,10 +8,18 @@ from django.db import transaction
 
 from jiedao.core import clock
 from jiedao.core.actor import Actor
+from jiedao.core.copyin import insert_new
 from jiedao.core.models import AuditEvent
 
 
-def record(
+def record(actor: Actor | None, action: str, obj_type: str, obj_id: object, **details: Any) -> AuditEvent:
+    """Append one audit record (``details`` as for ``entry``). ``actor`` None means the system (sweep, import)."""
+    event = entry(actor, action, obj_type, obj_id, **details)
+    event.save(force_insert=True)
+    return event
+
+
+def entry(
     actor: Actor | None,
     action: str,
     obj_type: str,
@@ -23,8 +31,8 @@ def record(
     success: bool = True,
     at=None,
 ) -> AuditEvent:
-    """Append one audit record. ``actor`` None means the system (sweep, import)."""
-    return AuditEvent.objects.create(
+    """One audit record as ``record`` writes it, not yet written (``record_many`` appends many at once)."""
+    return AuditEvent(
         at=at or clock.now(),
         actor=actor.user if actor else None,
         actor_label=(actor.display if actor else "系统")[:100],
@@ -37,6 +45,11 @@ def record(
         success=success,
         ip=actor.ip if actor else None,
     )
+
+
+def record_many(entries: list[AuditEvent]) -> None:
+    """Append many audit records (made by ``entry``) in a few statements, in order."""
+    insert_new(entries)
 
 
 def record_refusal(actor: Actor | None, action: str, obj_type: str, obj_id: object, reason: str) -> None:

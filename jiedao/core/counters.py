@@ -6,11 +6,22 @@ from django.db import connection, transaction
 
 from jiedao.core.models import Counter
 
-_INCREMENT = "UPDATE core_counter SET value = value + 1 WHERE name = %s RETURNING value"
+_ADVANCE = "UPDATE core_counter SET value = value + %s WHERE name = %s RETURNING value"
 
 
 def next_value(name: str) -> int:
     """Increment and return counter ``name`` (in the caller's transaction, or in a short one of its own)."""
+    return reserve(name, 1)[0]
+
+
+def reserve(name: str, count: int) -> range:
+    """Advance counter ``name`` by ``count`` in one statement and return the values reserved for the caller.
+
+    Like ``next_value``, in the caller's transaction (the counter row stays locked until it ends) or in a
+    short one of its own; a rollback leaves a gap, never a value used twice.
+    """
+    if count < 1:
+        raise ValueError("count must be positive")
     outermost = not connection.in_atomic_block
     with transaction.atomic(savepoint=False):
         if outermost and connection.vendor == "postgresql":
@@ -19,10 +30,10 @@ def next_value(name: str) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         with connection.cursor() as cursor:
-            cursor.execute(_INCREMENT, [name])
+            cursor.execute(_ADVANCE, [count, name])
             row = cursor.fetchone()
             if row is None:
                 Counter.objects.get_or_create(name=name, defaults={"value": 0})
-                cursor.execute(_INCREMENT, [name])
+                cursor.execute(_ADVANCE, [count, name])
                 row = cursor.fetchone()
-        return row[0]
+        return range(row[0] - count + 1, row[0] + 1)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from jiedao.core import clock
+from jiedao.core.copyin import insert_new
 from jiedao.core.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,22 @@ def handles(prefix: str, *, atomic: bool = True) -> Callable[[Handler], Handler]
 
 def enqueue(topic: str, payload: dict[str, Any], *, delay: timedelta | None = None) -> OutboxMessage:
     """Write a message in the caller's transaction."""
+    message = pending(topic, payload, delay=delay)
+    message.save(force_insert=True)
+    return message
+
+
+def pending(topic: str, payload: dict[str, Any], *, delay: timedelta | None = None) -> OutboxMessage:
+    """A message as ``enqueue`` writes it, not yet written (``enqueue_many`` writes many at once)."""
     now = clock.now()
-    return OutboxMessage.objects.create(
+    return OutboxMessage(
         topic=topic, payload=payload, created_at=now, available_at=now + (delay or timedelta())
     )
+
+
+def enqueue_many(messages: list[OutboxMessage]) -> None:
+    """Write many messages (made by ``pending``) in the caller's transaction, in a few statements."""
+    insert_new(messages)
 
 
 def _handler_for(topic: str) -> tuple[Handler | None, bool]:

@@ -7,19 +7,18 @@ actions. Every problem is a ``RowError`` naming the spreadsheet row, the column 
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
 from django.utils import timezone
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from jiedao.cases.models import Category, Satisfaction
 from jiedao.cases.pii import PHONE_RE, normalise_phone
+from jiedao.hotline.xlsx import UnreadableWorkbook, first_sheet_rows
 from jiedao.org.models import Region, Unit
 
 
@@ -116,15 +115,17 @@ class Sheet:
 
 
 def open_sheet(source: str | Path | IO[bytes]) -> Sheet:
-    """The first worksheet: its header row and an iterator of (row number, values); ValueError if unreadable."""
+    """The first worksheet: its header row (row 1) and an iterator of (row number, values) of the rows after
+    it; ValueError if unreadable."""
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
+        rows = first_sheet_rows(str(source) if isinstance(source, Path) else source)
+    except UnreadableWorkbook as exc:
         raise ValueError(f"无法读取该文件,请确认是 .xlsx 格式({type(exc).__name__})") from exc
-    values = workbook.worksheets[0].iter_rows(values_only=True)
-    header = next(values, ())
-    headers = [str(h).strip() if h is not None else "" for h in header]
-    return Sheet(headers=headers, rows=((index, row) for index, row in enumerate(values, start=2)))
+    first = next(rows, None)
+    if first is not None and first[0] != 1:  # no header row: every row is data (and the headers are missing)
+        rows, first = chain([first], rows), None
+    headers = [str(h).strip() if h is not None else "" for h in (first[1] if first else ())]
+    return Sheet(headers=headers, rows=rows)
 
 
 def guess_mapping(headers: Iterable[str]) -> dict[str, str]:

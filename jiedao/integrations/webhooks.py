@@ -53,32 +53,43 @@ def verify(secret: str, header: str, body: str, *, now: int, tolerance: int = 30
 
 
 def fan_out(message: OutboxMessage) -> None:
-    """Queue one delivery per active subscription that wants this case event (idempotent per message)."""
+    """Queue one delivery per active subscription that wants this case event (idempotent per message).
+
+    A case imported with the steps it already went through (``cases.bulk``: one message whose ``actions`` lists
+    them) is delivered once to each subscription that wants any of their events, typed as the latest of those,
+    with ``imported`` and those ``events`` in order in its data: a receiver of "case.closed" still learns of an
+    order that arrived closed, and nobody receives a burst of past steps.
+    """
     payload = message.payload
-    event = EVENT_OF_ACTION.get(payload.get("action", ""))
-    if event is None:
+    steps = payload.get("actions") or [payload.get("action", "")]
+    events = [EVENT_OF_ACTION[action] for action in steps if action in EVENT_OF_ACTION]
+    if not events:
         return
     region = payload.get("community") or payload.get("street") or ""
-    body = json.dumps(
-        {
-            "id": message.pk,
-            "type": event,
-            "occurred_at": message.created_at.isoformat(),
-            "data": {name: payload.get(name) for name in PAYLOAD_FIELDS},
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
     subscriptions = WebhookSubscription.objects.filter(active=True, integrator__active=True).select_related(
         "integrator"
     )
     for subscription in subscriptions:
-        if not subscription.wants(event) or not covers(subscription.integrator, region):
+        wanted = [event for event in events if subscription.wants(event)]
+        if not wanted or not covers(subscription.integrator, region):
             continue
+        data = {name: payload.get(name) for name in PAYLOAD_FIELDS}
+        if "actions" in payload:
+            data.update(imported=True, events=wanted)
+        body = json.dumps(
+            {
+                "id": message.pk,
+                "type": wanted[-1],
+                "occurred_at": message.created_at.isoformat(),
+                "data": data,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         delivery, created = WebhookDelivery.objects.get_or_create(
             subscription=subscription,
             source=message,
-            defaults={"event": event, "body": body, "created_at": clock.now()},
+            defaults={"event": wanted[-1], "body": body, "created_at": clock.now()},
         )
         if created:
             outbox.enqueue(DELIVER_TOPIC, {"delivery_id": delivery.pk})

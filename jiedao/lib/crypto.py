@@ -8,6 +8,7 @@ does not slow down guessing. The "v1:" prefix leaves room for another scheme, su
 
 import base64
 import binascii
+import functools
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -27,6 +28,7 @@ class DecryptionError(ValueError):
     """A token is malformed, was altered, or was made with another secret."""
 
 
+@functools.lru_cache(maxsize=16)  # the same few keys for every value: derive each once per process
 def _derive_key(secret: str, info: bytes) -> bytes:
     if not secret:
         raise ValueError("secret must not be empty")

@@ -62,6 +62,11 @@ def locate(lon: float, lat: float) -> Grid | None:
     return Grid.objects.select_related("community", "street").get(pk=found.grid_id) if found else None
 
 
+def place_many(lons: Sequence[float], lats: Sequence[float]) -> list[Placement | None]:
+    """``place`` for many points at once (vectorised)."""
+    return grid_index().locate_many(lons, lats)
+
+
 def locate_many(lons: Sequence[float], lats: Sequence[float]) -> list[int | None]:
     """Grid ids for many points at once (vectorised)."""
-    return [found.grid_id if found else None for found in grid_index().locate_many(lons, lats)]
+    return [found.grid_id if found else None for found in place_many(lons, lats)]

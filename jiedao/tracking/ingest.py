@@ -8,7 +8,6 @@ caller may acknowledge exactly what it returns as stored.
 
 from __future__ import annotations
 
-import json
 from collections import Counter as Tally
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
 from jiedao.core import clock
+from jiedao.core.copyin import copy_line
 from jiedao.lib.geo import distance_m
 from jiedao.tracking import zones as zone_cache
 from jiedao.tracking.models import Device, Position, ZoneEvent, ZoneEventKind
@@ -270,30 +270,10 @@ def _insert_positions(rows: list[tuple[Any, ...]]) -> None:
         )
         cursor.execute(f"DELETE FROM {table}_in")  # left over when the caller's transaction is still open
         with cursor.cursor.copy(f"COPY {table}_in ({names}) FROM STDIN") as copy:
-            copy.write("".join(_copy_line(row) for row in rows).encode())
+            copy.write("".join(copy_line(row) for row in rows).encode())
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {table}_in ON CONFLICT (device_id, fixed_at) DO NOTHING"
         )
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_field(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES)
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def _copy_line(row: tuple[Any, ...]) -> str:
-    """One row in COPY text format (psycopg's write_row costs several times more per row)."""
-    return "\t".join(map(_copy_field, row)) + "\n"
 
 
 def _zone_events(states: dict[int, _State]) -> list[ZoneEvent]:

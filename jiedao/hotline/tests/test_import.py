@@ -155,3 +155,20 @@ def test_ten_thousand_rows(world, noise, tmp_path):
     assert result.committed and result.created == 10_000, result.errors[:3]
     assert Case.objects.filter(channel=Channel.HOTLINE_12345).count() == 10_000
     print(f"10,000-row 12345 import: {elapsed:.1f} s")  # a figure, not an assertion (see bench/)
+
+
+def test_cells_as_people_type_them_numbers_blank_rows_and_text_dates(world, noise, tmp_path):
+    """Excel stores a typed phone or order number as a number and keeps blank rows; row numbers in errors
+    are the spreadsheet's own."""
+    rows = [
+        order(1, START, 联系电话=13812345678, 工单号=2026000001),
+        {},  # a blank line left in the export
+        order(3, START, 派单时间="2026-03-02 09:03:00"),
+        order(4, START, 联系电话="12345"),
+    ]
+    result = import_sheet(write_orders(tmp_path / "typed.xlsx", rows), actor=None, dry_run=True)
+    assert [(e.row, e.column) for e in result.errors] == [(5, "联系电话")]
+    result = import_sheet(write_orders(tmp_path / "typed.xlsx", rows[:3]), actor=None)
+    assert result.committed and result.created == 2
+    typed = Case.objects.get(source_ref="2026000001")
+    assert typed.reported_at == START + timedelta(minutes=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +40,7 @@ RETURN_REASONS = {
     "not_our_area": gettext_lazy("属地不符"),
     "incomplete": gettext_lazy("信息不全"),
 }
+CHANNELS, URGENCIES = frozenset(Channel.values), frozenset(Urgency.values)  # (.values builds a list per call)
 # The fields an audit record compares before and after an action.
 AUDITED_FIELDS = (
     "status",
@@ -94,13 +95,16 @@ class Step:
 
 
 def _snapshot(case: Case) -> dict[str, Any]:
-    return {name: _jsonable(getattr(case, name)) for name in AUDITED_FIELDS}
+    zone = timezone.get_current_timezone()
+    return {name: _jsonable(getattr(case, name), zone) for name in AUDITED_FIELDS}
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, zone: tzinfo | None = None) -> Any:
     # One time zone for every instant, so an unchanged deadline never reads as changed (UTC from the database,
     # Beijing time from the calendar) and the audit log shows the times people saw.
-    return timezone.localtime(value).isoformat() if isinstance(value, datetime) else value
+    if not isinstance(value, datetime):
+        return value
+    return value.astimezone(zone or timezone.get_current_timezone()).isoformat()
 
 
 @contextmanager
@@ -272,9 +276,9 @@ def _validate_report(data: ReportInput, actor: Actor | None) -> dict[str, Any]:
         errors["reporter_phone"] = _("请留下联系电话,以便查询进度和回访")
     if data.lon is None and not data.address.strip():
         errors["location"] = _("请在地图上选点或填写地址")
-    if data.channel not in Channel.values:
+    if data.channel not in CHANNELS:
         errors["channel"] = _("未知的来源渠道")
-    if data.urgency not in Urgency.values:
+    if data.urgency not in URGENCIES:
         errors["urgency"] = _("未知的紧急程度")
     try:
         attributes = clean_attributes(data.category.attributes, data.attributes)
@@ -401,7 +405,7 @@ def apply_register(step: Step, category: Category | None = None, urgency: str | 
     """What 立案 changes on the case, besides its state and clock (``cases.bulk`` replays it in memory)."""
     if category is not None:
         step.case.category = category
-    if urgency in Urgency.values:
+    if urgency in URGENCIES:
         step.case.urgency = urgency
     step.case.registered_at = step.now
 

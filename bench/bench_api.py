@@ -1,6 +1,6 @@
 """Benchmark: cases created per second through the REST API and Open311, and a large 12345 import.
 
-    python bench/bench_api.py [--clients 50] [--requests 20] [--rate 150] [--workers 4] [--threads 8]
+    python bench/bench_api.py [--clients 50] [--requests 20] [--rate 150] [--workers 6] [--threads 1]
         [--rows 100000] [--only-import]
         [--database-url postgres://postgres@127.0.0.1:5432/jiedao_bench_api]
 
@@ -200,8 +200,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20, help="cases per client, interface and run")
     parser.add_argument("--rate", type=float, default=150, help="requests/s of the open-loop runs (0: none)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=6, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--only-import", action="store_true", help="skip the HTTP runs")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/jiedao_bench_api")

@@ -133,7 +133,7 @@ INSERT INTO cases_case (
   evaluated_at, updated_at, stage_seq, stage_started_at, stage_deadline, warn_at, clock, suspended,
   extension_pending, return_count, rework_count, extension_count, reopen_count, escalation_level,
   supervise_count, urge_count, was_suspended, handled_on_time, closed_on_time, satisfaction, resolved,
-  contacted, void_reason)
+  callback_reached, contacted, void_reason)
 SELECT
   'B' || i, category_id, 'normal',
   (ARRAY['voided','reported','registered','dispatched','accepted','handled','closed','evaluated'])[stage + 2],
@@ -158,9 +158,10 @@ SELECT
   stage >= 1 AND r5 < 0.03,
   CASE WHEN stage >= 4 THEN r4 < 0.92 END,
   CASE WHEN stage >= 5 THEN r4 < 0.92 AND r3 < 0.95 END,
-  CASE WHEN stage = 6 THEN CASE WHEN r5 < 0.8 THEN 'satisfied' WHEN r5 < 0.95 THEN 'basic' ELSE 'unsatisfied' END ELSE '' END,
-  CASE WHEN stage = 6 THEN r2 < 0.6 END,
+  CASE WHEN stage = 6 AND r1 < 0.93 THEN CASE WHEN r5 < 0.8 THEN 'satisfied' WHEN r5 < 0.95 THEN 'basic' ELSE 'unsatisfied' END ELSE '' END,
+  CASE WHEN stage = 6 AND r1 < 0.93 THEN r2 < 0.6 END,
   CASE WHEN stage = 6 THEN r1 < 0.93 END,
+  CASE WHEN stage = 6 AND r1 < 0.93 THEN r3 < 0.9 END,
   CASE WHEN stage = -1 THEN '基准作废' ELSE '' END
 FROM t
 """

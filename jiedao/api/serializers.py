@@ -104,6 +104,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "extension_pending",
             "satisfaction",
             "resolved",
+            "callback_reached",
             "contacted",
             "void_reason",
         ]
@@ -308,9 +309,12 @@ class VerifySerializer(EvidenceSerializer):
 
 
 class EvaluateSerializer(NoteSerializer):
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    """回访: ``reached`` false records a callback that did not reach the requester (no answers)."""
+
+    reached = serializers.BooleanField(required=False, default=True)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, default="")
     resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
-    contacted = serializers.BooleanField(required=False, allow_null=True, default=True)
+    contacted = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
 # Each action endpoint: the input it takes; the view calls cases.actions.do_<action> with it.

@@ -55,6 +55,7 @@ AUDITED_FIELDS = (
     "stage_deadline",
     "satisfaction",
     "resolved",
+    "callback_reached",
     "contacted",
     "merged_into_id",
     "void_reason",
@@ -620,25 +621,38 @@ def do_evaluate(
     case: Case,
     *,
     actor: Actor | None,
-    satisfaction: str,
+    satisfaction: str = "",
     resolved: bool | None = None,
-    contacted: bool | None = True,
+    contacted: bool | None = None,
+    reached: bool = True,
     note: str = "",
 ) -> Case:
-    """评价/回访: 满意 / 基本满意 / 不满意, whether it was resolved, whether the reporter was reached."""
-    if satisfaction not in {"satisfied", "basic", "unsatisfied"}:
+    """评价/回访: the callback result. When it reached the requester (有效回访): 满意 / 基本满意 / 不满意,
+    whether it was resolved and whether the handling unit had contacted them (响应). A callback that did not
+    reach them is recorded with no answers, and counts in none of the 12345 rates."""
+    if reached and satisfaction not in {"satisfied", "basic", "unsatisfied"}:
         raise ApplicationError("satisfaction", _("请选择满意程度"), field="satisfaction")
     with transition(case, "evaluate", actor, note=note) as step:
-        apply_evaluate(step, satisfaction, resolved, contacted)
+        apply_evaluate(step, satisfaction, resolved, contacted, reached)
     return case
 
 
-def apply_evaluate(step: Step, satisfaction: str, resolved: bool | None, contacted: bool | None) -> None:
+def apply_evaluate(
+    step: Step, satisfaction: str, resolved: bool | None, contacted: bool | None, reached: bool = True
+) -> None:
+    if not reached:  # nobody answered: there are no answers to record
+        satisfaction, resolved, contacted = "", None, None
+    step.case.callback_reached = reached
     step.case.satisfaction = satisfaction
     step.case.resolved = resolved
     step.case.contacted = contacted
     step.case.evaluated_at = step.now
-    step.data = {"satisfaction": satisfaction, "resolved": resolved, "contacted": contacted}
+    step.data = {
+        "reached": reached,
+        "satisfaction": satisfaction,
+        "resolved": resolved,
+        "contacted": contacted,
+    }
 
 
 def do_reopen(case: Case, *, actor: Actor | None, note: str) -> Case:
@@ -649,6 +663,7 @@ def do_reopen(case: Case, *, actor: Actor | None, note: str) -> Case:
         step.case.satisfaction = ""
         step.case.resolved = None
         step.case.contacted = None
+        step.case.callback_reached = None
         step.case.closed_at = None
         step.case.dispatched_at = step.now
         step.target_unit = step.case.unit

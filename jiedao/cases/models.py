@@ -251,7 +251,10 @@ class Case(models.Model):
     closed_on_time = models.BooleanField(_("按期结案"), null=True, blank=True)
     satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
     resolved = models.BooleanField(_("是否解决"), null=True, blank=True)
-    contacted = models.BooleanField(_("是否联系"), null=True, blank=True)
+    # 回访 (12345 三率): whether the callback reached the requester (有效回访), and — asked in it — whether the
+    # handling unit had contacted them (响应), whether it was resolved, and how satisfied they are.
+    callback_reached = models.BooleanField(_("回访联系上诉求人"), null=True, blank=True)
+    contacted = models.BooleanField(_("承办单位联系过诉求人"), null=True, blank=True)
     void_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
 
     class Meta:

@@ -57,7 +57,7 @@ def perform(action: str, case: Case, world: World, actor=None, **kwargs: Any) ->
         "handle": {"note": "已清理完毕"},
         "verify": {"passed": True},
         "rework": {"passed": False, "note": "现场仍有垃圾"},
-        "evaluate": {"satisfaction": "satisfied", "resolved": True, "contacted": True},
+        "evaluate": {"satisfaction": "satisfied", "resolved": True, "contacted": True, "reached": True},
         "reopen": {"note": "居民反映问题复发"},
         "attach": {"uploads": [], "note": "补充说明"},
         "warning": {"level": "warning"},

@@ -559,7 +559,7 @@ class _Story:
                 actor=self.evaluator(),
                 satisfaction=satisfaction,
                 resolved=satisfaction != Satisfaction.UNSATISFIED,
-                contacted=True,
+                contacted=self.rng.random() < 0.93,  # the requester says the unit had contacted them
                 note=self.rng.choice(texts.EVALUATION_NOTES[satisfaction]),
             )
             if attempt == 2 or not plan.reopen:

@@ -7,7 +7,8 @@ rate settles as its cases close:
 
 * 应结案数 = cases registered in the period and not voided; 结案率 = those now closed / 应结案数.
 * 按期结案率 / 按期处置率 take 缓办 cases (``Case.was_suspended``) out of the denominator and the numerator.
-* 12345 三率 count callbacks (回访) in the period that reached the requester (有效回访, ``contacted``).
+* 12345 三率 count callbacks (回访) in the period that reached the requester (有效回访, ``callback_reached``);
+  响应 is the requester saying the handling unit had contacted them (``contacted``).
 
 Counts come from the daily rollup (``DailyStats``) when the scope can be expressed on it, and straight from
 the cases otherwise (grids, unit-based scopes); both use the counters below, and tests prove them equal. The
@@ -26,12 +27,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
 from django.urls import reverse
 
-from jiedao.cases.models import Case, Category, CategoryKind, Channel, Clock, ClockBreach, Stage, Status
+from jiedao.cases.models import Case, Category, CategoryKind, Channel, Status
 from jiedao.cases.selectors import AREA_ROLES, UNIT_ROLES, cases_for
 from jiedao.core.actor import Actor
 from jiedao.insight.periods import Period, local_zone, midnight
@@ -41,10 +42,7 @@ from jiedao.org.selectors import in_jurisdiction, prefix_q, region_prefixes
 DONE = [Status.CLOSED, Status.EVALUATED]
 NOT_VOID = ~Q(status=Status.VOIDED)
 UNSUSPENDED = Q(was_suspended=False)
-EFFECTIVE = Q(status=Status.EVALUATED, contacted=True)
-ACCEPT_OVERDUE = Exists(
-    ClockBreach.objects.filter(case=OuterRef("pk"), stage=Stage.ACCEPT, level=Clock.OVERDUE)
-)
+EFFECTIVE = Q(status=Status.EVALUATED, callback_reached=True)
 ANCHOR_LABELS = {
     "reported_at": "上报时间",
     "registered_at": "立案时间",
@@ -143,8 +141,8 @@ COUNTERS: dict[str, Counter] = {
             "responded",
             "响应数",
             "evaluated_at",
-            EFFECTIVE & ~Q(ACCEPT_OVERDUE),
-            "有效回访中承办单位按时签收(未发生签收超期)的",
+            EFFECTIVE & Q(contacted=True),
+            "有效回访中诉求人表示承办单位联系过自己的",
         ),
         _c(
             "resolved", "解决数", "evaluated_at", EFFECTIVE & Q(resolved=True), "有效回访中诉求人认为已解决的"

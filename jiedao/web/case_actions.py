@@ -68,6 +68,7 @@ SPECS: dict[str, Spec] = {
             satisfaction=d["satisfaction"],
             resolved=d["resolved"],
             contacted=d["contacted"],
+            reached=d["reached"],
             note=d["note"],
         ),
         "primary",

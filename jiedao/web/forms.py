@@ -185,12 +185,18 @@ class ResidentEvaluateForm(forms.Form):
         error_messages={"required": _("请选择满意程度")},
     )
     resolved = _yes_no_field(_("问题解决了吗?"))
+    contacted = _yes_no_field(_("办理人员联系过您吗?"))
     note = forms.CharField(
         label=_("补充意见"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "class": "input"}),
     )
+
+    @property
+    def questions(self) -> list[forms.BoundField]:
+        """The questions answered by tapping one option, in the order the page asks them."""
+        return [self["satisfaction"], self["resolved"], self["contacted"]]
 
 
 # --- Staff: the workbench -------------------------------------------------------------------------------
@@ -422,15 +428,27 @@ class ReworkForm(ActionForm):
 
 
 class EvaluateForm(ActionForm):
+    """回访: first whether the requester was reached; only then their answers (else nothing to record)."""
+
+    reached = _yes_no_field(_("回访是否联系上诉求人"))
     satisfaction = forms.ChoiceField(
-        label=_("满意度"),
-        choices=Satisfaction.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("请选择满意程度")},
+        label=_("满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect, required=False
     )
-    resolved = _yes_no_field(_("是否解决"))
-    contacted = _yes_no_field(_("是否联系上诉求人"))
+    resolved = _yes_no_field(_("问题是否解决"), required=False)
+    contacted = _yes_no_field(_("承办单位是否联系过诉求人"), required=False)
     note = _note(_("回访记录"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("reached"):
+            for name, message in (
+                ("satisfaction", _("请选择满意程度")),
+                ("resolved", _("请选择")),
+                ("contacted", _("请选择")),
+            ):
+                if data.get(name) in ("", None):
+                    self.add_error(name, message)
+        return data
 
 
 class ReopenForm(ActionForm):

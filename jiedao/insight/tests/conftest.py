@@ -75,9 +75,11 @@ def history(story, world):
     cases["c4"] = c4 = s.report(channel=Channel.HOTLINE_12345)
     s.do(c4, "register", "dispatch")
     s.traveller.shift(timedelta(days=1))
-    s.do(c4, "overdue")  # the 签收 stage ran out: not a timely response
+    s.do(c4, "overdue")  # the 签收 stage ran out
     s.do(c4, "accept", "handle", "rework", "handle", "verify")
-    s.do(c4, "evaluate", satisfaction="basic", resolved=False, contacted=True)
+    s.do(
+        c4, "evaluate", satisfaction="basic", resolved=False, contacted=False
+    )  # reached; no contact by the unit
     cases["c5"] = c5 = s.report(grid=(2, 0))
     s.do(c5, "register", "dispatch", "return", "dispatch", "accept")
     cases["c6"] = c6 = s.report()
@@ -88,7 +90,7 @@ def history(story, world):
     s.do(c8, "register", "dispatch", "accept")
     s.traveller.shift(timedelta(days=12))  # far past the 3 working days to handle
     s.do(c8, "handle", "verify")
-    s.do(c8, "evaluate", satisfaction="satisfied", resolved=True, contacted=False)  # callback did not reach
+    s.do(c8, "evaluate", reached=False)  # the callback did not reach the requester
     cases["c9"] = s.report(grid=(2, 0))
     s.do(cases["c9"], "register")
     s.traveller.move_to(NOW)

@@ -30,7 +30,8 @@ EVALUATIONS = [
     {"satisfaction": "satisfied", "resolved": True, "contacted": True},
     {"satisfaction": "basic", "resolved": False, "contacted": True},
     {"satisfaction": "unsatisfied", "resolved": False, "contacted": True},
-    {"satisfaction": "satisfied", "resolved": None, "contacted": False},
+    {"satisfaction": "basic", "resolved": True, "contacted": False},
+    {"reached": False},
 ]
 steps = st.lists(
     st.tuples(

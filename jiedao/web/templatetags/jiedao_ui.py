@@ -179,11 +179,13 @@ def event_details(event: CaseEvent) -> list[tuple[str, str]]:
         rows.append((_("并入"), group_number(data["into"])))
     if action == "merged" and data.get("from"):
         rows.append((_("被并入案件"), group_number(data["from"])))
-    if action == "evaluate":
+    if action == "evaluate" and data.get("reached") is False:
+        rows.append((_("回访"), _("未联系上诉求人")))
+    elif action == "evaluate":
         if data.get("satisfaction"):
             rows.append((_("满意度"), str(Satisfaction(data["satisfaction"]).label)))
         rows.append((_("是否解决"), _yes_no(data.get("resolved"))))
-        rows.append((_("是否联系"), _yes_no(data.get("contacted"))))
+        rows.append((_("承办单位联系过诉求人"), _yes_no(data.get("contacted"))))
     if action in {"warning", "overdue"}:
         if data.get("stage"):
             rows.append((_("环节"), str(Stage(data["stage"]).label)))

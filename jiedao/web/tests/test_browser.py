@@ -192,6 +192,7 @@ def test_the_whole_journey_resident_dispatcher_handler_dispatcher_resident(
     assert "已清运装修垃圾" in phone.inner_text(".timeline")
     phone.check("input[name=satisfaction][value=satisfied]", force=True)
     phone.check("input[name=resolved][value='1']", force=True)
+    phone.check("input[name=contacted][value='1']", force=True)
     phone.click("form[action$='/evaluate/'] button[type=submit]")
     phone.wait_for_selector(".alert--success")
     phone.screenshot(
@@ -200,6 +201,7 @@ def test_the_whole_journey_resident_dispatcher_handler_dispatcher_resident(
 
     case = Case.objects.get()
     assert case.status == "evaluated" and case.satisfaction == "satisfied" and case.resolved is True
+    assert case.callback_reached is True and case.contacted is True
     assert list(case.events.values_list("action", flat=True)) == [
         "report",
         "register",

@@ -223,7 +223,12 @@ ACTION_CASES = [
         "evaluate",
         "closed",
         "dispatcher",
-        lambda w, c: {"evaluate-satisfaction": "basic", "evaluate-resolved": "1", "evaluate-contacted": "0"},
+        lambda w, c: {
+            "evaluate-reached": "1",
+            "evaluate-satisfaction": "basic",
+            "evaluate-resolved": "1",
+            "evaluate-contacted": "0",
+        },
         lambda c: (
             c.status == "evaluated" and c.satisfaction == "basic" and c.resolved and c.contacted is False
         ),
@@ -249,6 +254,19 @@ def test_action_form_calls_its_action(login, world, action, state, persona, data
     assert check(case)
     assert case.events.last().action == action
     assert AuditEvent.objects.filter(object_id=case.number, action=f"case.{action}", success=True).exists()
+
+
+def test_a_callback_that_did_not_reach_the_requester_records_no_answers(login, world):
+    case = case_in(world, "closed")
+    client = login("dispatcher")
+    refused = client.post(url(case, "evaluate"), {"evaluate-reached": "1", "evaluate-resolved": "1"})
+    assert refused.status_code == 400 and "请选择满意程度" in refused.content.decode()
+    response = client.post(url(case, "evaluate"), {"evaluate-reached": "0", "evaluate-satisfaction": "basic"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "evaluated" and case.callback_reached is False
+    assert case.satisfaction == "" and case.resolved is None and case.contacted is None
+    assert "未联系上诉求人" in client.get(url(case)).content.decode()
 
 
 @pytest.mark.parametrize(

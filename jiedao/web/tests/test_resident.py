@@ -248,17 +248,16 @@ def test_track_shows_photos_and_a_rating_form_when_closed(client, world):
     perform("verify", case, world)
     client.post(reverse("track"), {"number": case.number, "last4": "5678"})
     page = client.get(reverse("track") + f"?n={case.number}").content.decode()
-    assert "已结案" in page and "评价处理结果" in page
+    assert "已结案" in page and "评价处理结果" in page and "办理人员联系过您吗?" in page
     assert case.attachments.get().thumbnail.url in page
     response = client.post(
         reverse("track_evaluate", args=[case.number]),
-        {"satisfaction": "satisfied", "resolved": "1", "note": "很及时"},
+        {"satisfaction": "satisfied", "resolved": "1", "contacted": "0", "note": "很及时"},
     )
     assert response.status_code == 302
     case.refresh_from_db()
-    assert (
-        case.status == "evaluated" and case.satisfaction == "satisfied" and case.resolved and case.contacted
-    )
+    assert case.status == "evaluated" and case.satisfaction == "satisfied" and case.resolved
+    assert case.callback_reached is True and case.contacted is False  # the resident answered it themselves
     assert case.events.last().actor_label == "居民"
 
 

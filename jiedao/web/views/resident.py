@@ -315,7 +315,7 @@ def track_evaluate(request: HttpRequest, number: str) -> HttpResponse:
                 actor=resident_actor(case.number, ip=client_ip(request)),
                 satisfaction=d["satisfaction"],
                 resolved=d["resolved"],
-                contacted=True,
+                contacted=d["contacted"],
                 note=d["note"],
             )
         except ApplicationError as exc:

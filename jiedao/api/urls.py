@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from jiedao.api import views
 from jiedao.api.serializers import ACTION_INPUTS
@@ -7,7 +7,7 @@ from jiedao.api.serializers import ACTION_INPUTS
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("redoc/", views.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("cases/", views.CaseListView.as_view(), name="api-cases"),
     path("cases/<str:number>/", views.CaseDetailView.as_view(), name="api-case"),
     path("cases/<str:number>/timeline/", views.TimelineView.as_view(), name="api-case-timeline"),

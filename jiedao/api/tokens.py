@@ -7,7 +7,7 @@ from django.db import transaction
 from jiedao.api.models import StaffToken
 from jiedao.core import audit, clock
 from jiedao.core.actor import Actor
-from jiedao.integrations.keys import touch
+from jiedao.core.secrets import find_active, touch
 from jiedao.lib import issued_secrets
 from jiedao.org.models import User
 
@@ -34,16 +34,8 @@ def revoke_tokens(user: User, *, actor: Actor | None) -> int:
 
 def authenticate_token(plain: str) -> StaffToken | None:
     """The active token behind ``plain`` of an active account, or None."""
-    prefix = issued_secrets.prefix_of(plain, KIND)
-    if prefix is None:
-        return None
-    token = StaffToken.objects.select_related("user").filter(prefix=prefix).first()
-    if (
-        token is None
-        or token.revoked_at is not None
-        or not token.user.is_active
-        or not issued_secrets.matches(token.hashed, plain)
-    ):
+    token = find_active(StaffToken.objects.select_related("user"), plain, KIND)
+    if token is None or not token.user.is_active:
         return None
     touch(token)
     return token

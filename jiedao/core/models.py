@@ -119,3 +119,18 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_working_day else '休息'}"
+
+
+class IssuedSecret(models.Model):
+    """A bearer secret (an integrator's API key, a staff token): shown once when issued; only its prefix (for
+    lookup) and its SHA-256 are stored (``lib.issued_secrets``, looked up by ``core.secrets``)."""
+
+    prefix = models.CharField(_("前缀"), max_length=16, unique=True)
+    hashed = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("创建时间"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import transaction
-from django.db.models import Model
 
 from jiedao.core import audit, clock
 from jiedao.core.actor import Actor
+from jiedao.core.secrets import find_active, touch
 from jiedao.integrations.models import ApiKey, Integrator
 from jiedao.lib import issued_secrets
 
 KIND = "jd"
-# last_used_at is a hint for administrators, not an audit trail: write it at most once a minute per key.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def issue_key(integrator: Integrator, *, actor: Actor | None) -> tuple[ApiKey, str]:
@@ -36,29 +32,11 @@ def revoke_key(key: ApiKey, *, actor: Actor | None) -> None:
 
 def authenticate_key(plain: str) -> ApiKey | None:
     """The active key behind ``plain``, or None (unknown, wrong, revoked, or its integrator is inactive)."""
-    prefix = issued_secrets.prefix_of(plain, KIND)
-    if prefix is None:
-        return None
-    key = (
-        ApiKey.objects.select_related("integrator", "integrator__jurisdiction").filter(prefix=prefix).first()
-    )
-    if (
-        key is None
-        or key.revoked_at is not None
-        or not key.integrator.active
-        or not issued_secrets.matches(key.hashed, plain)
-    ):
+    key = find_active(ApiKey.objects.select_related("integrator", "integrator__jurisdiction"), plain, KIND)
+    if key is None or not key.integrator.active:
         return None
     touch(key)
     return key
-
-
-def touch(row: Model) -> None:
-    """Note that a key or token was used (at most once per LAST_USED_RESOLUTION)."""
-    now = clock.now()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        type(row).objects.filter(pk=row.pk).update(last_used_at=now)
-        row.last_used_at = now
 
 
 def integrator_actor(integrator: Integrator, *, ip: str | None = None) -> Actor:

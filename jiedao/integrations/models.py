@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from jiedao.core.clock import now
-from jiedao.core.models import OutboxMessage
+from jiedao.core.models import IssuedSecret, OutboxMessage
 from jiedao.org.models import Region
 
 
@@ -32,20 +32,14 @@ class Integrator(models.Model):
         return self.name
 
 
-class ApiKey(models.Model):
-    """接口密钥: shown once when issued; only its prefix (for lookup) and its SHA-256 are stored."""
+class ApiKey(IssuedSecret):
+    """接口密钥 of an integrator."""
 
     integrator = models.ForeignKey(Integrator, on_delete=models.CASCADE, related_name="keys")
-    prefix = models.CharField(_("前缀"), max_length=16, unique=True)
-    hashed = models.CharField(max_length=64)
-    created_at = models.DateTimeField(_("创建时间"))
-    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
-    class Meta:
+    class Meta(IssuedSecret.Meta):
         verbose_name = _("接口密钥")
         verbose_name_plural = _("接口密钥")
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.integrator} · {self.prefix}…"

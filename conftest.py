@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from jiedao.core.calendar import invalidate_calendar
-from jiedao.org.locating import invalidate_grid_index
+from jiedao.core.versions import invalidate_all
 
 
 @pytest.fixture(autouse=True)
@@ -21,11 +20,10 @@ def _isolated(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    invalidate_calendar()
-    invalidate_grid_index()
+    invalidate_all()  # a rolled-back test leaves nothing in the in-memory caches
     cache.clear()  # request rates (API throttling) and cached pages start afresh in each test
     yield
-    invalidate_calendar()
+    invalidate_all()
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
+from jiedao.cases.categories import by_service_code
 from jiedao.cases.models import Case, Channel, Clock, Status, Urgency
-from jiedao.open311.selectors import category_by_service_code
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -26,7 +26,7 @@ class CaseFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def by_service_code(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        category = category_by_service_code(value)
+        category = by_service_code(value)
         if category is None:
             return queryset.none()
         return queryset.filter(category__in=[category, *category.children.all()])

@@ -9,12 +9,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jiedao.cases.actions import RETURN_REASONS
+from jiedao.cases.categories import by_service_code
 from jiedao.cases.models import Attachment, Case, CaseEvent, Category, Channel, Satisfaction, Status, Urgency
 from jiedao.cases.pii import masked_reporter
 from jiedao.cases.selectors import cases_for
 from jiedao.cases.states import ACTION_LABELS
 from jiedao.integrations.models import WEBHOOK_URL, WebhookDelivery, WebhookEvent, WebhookSubscription
-from jiedao.open311.selectors import category_by_service_code
 from jiedao.org.models import Region, Unit
 from jiedao.org.selectors import units_for
 
@@ -219,7 +219,7 @@ class ServiceCodeField(serializers.CharField):
     """A category given by its service_code (``gbt30428-event-0101``)."""
 
     def to_internal_value(self, data: Any) -> Category:
-        category = category_by_service_code(super().to_internal_value(data))
+        category = by_service_code(super().to_internal_value(data))
         if category is None:
             raise serializers.ValidationError("未知的类别编码")
         return category

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
+from jiedao.cases.categories import limits_of
 from jiedao.cases.models import Case, Clock, Stage, StageLimit, TimeBasis
 from jiedao.cases.states import STAGE_OF_STATUS
 from jiedao.core.calendar import get_calendar
@@ -32,12 +33,8 @@ FOREIGN_EVENTS = {"merged"}
 
 
 def stage_limit(case: Case, stage: str) -> StageLimit | None:
-    """The limit of ``stage`` for the case's category and urgency (cached per category on the instance)."""
-    cache = getattr(case.category, "_limits_cache", None)
-    if cache is None:
-        cache = {(lim.urgency, lim.stage): lim for lim in case.category.limits.all()}
-        case.category._limits_cache = cache
-    return cache.get((case.urgency, stage))
+    """The limit of ``stage`` for the case's category and urgency (from the in-memory catalogue)."""
+    return limits_of(case.category_id).get((case.urgency, stage))
 
 
 def deadline_after(start: datetime, limit: StageLimit) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from jiedao.cases.categories import by_service_code
 from jiedao.cases.models import Attachment, Case, CaseEvent, Category
 
 
@@ -12,14 +13,12 @@ def services() -> QuerySet[Category]:
     return Category.objects.filter(public=True, active=True, parent__isnull=False).select_related("parent")
 
 
-def category_by_service_code(service_code: str, among: QuerySet[Category] | None = None) -> Category | None:
-    """The category behind ``scheme-kind-code`` (Category.service_code), optionally only ``among``; or None."""
-    parts = service_code.split("-", 2)
-    if len(parts) != 3:
+def service(service_code: str) -> Category | None:
+    """The Open311 service behind ``service_code``: one of ``services()``, or None."""
+    category = by_service_code(service_code)
+    if category is None or not (category.public and category.active and category.parent_id):
         return None
-    scheme, kind, code = parts
-    queryset = among if among is not None else Category.objects.select_related("parent")
-    return queryset.filter(scheme=scheme, kind=kind, code=code).first()
+    return category
 
 
 def public_requests(*, with_notes: bool = False) -> QuerySet[Case]:

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from jiedao.api.auth import FormApiKeyAuthentication, client_ip
 from jiedao.api.throttling import JiedaoThrottle
 from jiedao.cases.actions import ReportInput, do_report
+from jiedao.cases.categories import by_service_code
 from jiedao.cases.models import Channel
 from jiedao.cases.states import OPEN
 from jiedao.core import clock
@@ -28,7 +29,7 @@ from jiedao.integrations.keys import covers, integrator_actor
 from jiedao.integrations.models import ApiKey
 from jiedao.open311 import representation
 from jiedao.open311.renderers import Open311JSONRenderer, Open311XMLRenderer
-from jiedao.open311.selectors import category_by_service_code, public_requests, services
+from jiedao.open311.selectors import public_requests, service, services
 
 MAX_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
@@ -115,7 +116,7 @@ class ServiceListView(Open311View):
 
 class ServiceDefinitionView(Open311View):
     def get(self, request: Request, service_code: str, format: str | None = None) -> Response:
-        category = category_by_service_code(service_code, services())
+        category = service(service_code)
         if category is None:
             raise exceptions.NotFound(f"unknown service_code {service_code[:40]!r}")
         return respond(representation.service_definition(category), "service_definition")
@@ -182,7 +183,7 @@ class RequestListView(Open311View):
     def _filtered(queryset, params):
         codes = _values(params.get("service_code"))
         if codes:
-            found = [category_by_service_code(code) for code in codes]
+            found = [by_service_code(code) for code in codes]
             queryset = queryset.filter(category__in=[c for c in found if c is not None])
         end = _when(params["end_date"], "end_date") if params.get("end_date") else None
         start = _when(params["start_date"], "start_date") if params.get("start_date") else None
@@ -211,7 +212,7 @@ class RequestListView(Open311View):
         if not covers(key.integrator, street):
             raise exceptions.PermissionDenied("api_key is not valid for this jurisdiction")
         data = request.data
-        category = category_by_service_code(data.get("service_code", ""), services())
+        category = service(data.get("service_code", ""))
         if category is None:
             raise exceptions.ValidationError("service_code: unknown or missing service_code")
         lat = _coordinate(data.get("lat"), "lat", 90)

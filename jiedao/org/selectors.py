@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from jiedao.core import versions
 from jiedao.core.actor import Actor
 from jiedao.org.models import Grid, Membership, Region, Role, Unit, User
 
 ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+# Every staff request needs the caller's memberships; triggers on memberships, units and regions move this.
+MEMBERSHIPS_VERSION = "memberships.version"
+_memberships: versions.VersionedMemo[int, tuple[Membership, ...]] = versions.VersionedMemo(
+    MEMBERSHIPS_VERSION
+)
+
+
+def _load_memberships(user: User) -> tuple[Membership, ...]:
+    return tuple(Membership.objects.filter(user=user).select_related("unit", "unit__region"))
 
 
 def actor_for_user(user: User, *, ip: str | None = None) -> Actor:
-    """Build the Actor of a signed-in staff member from their memberships."""
-    memberships = tuple(Membership.objects.filter(user=user).select_related("unit", "unit__region"))
+    """Build the Actor of a signed-in staff member from their memberships (remembered per process)."""
+    memberships = _memberships.get(user.pk, lambda: _load_memberships(user))
     return Actor(user=user, memberships=memberships, roles=frozenset(m.role for m in memberships), ip=ip)
 
 

@@ -26,7 +26,9 @@ _rows: versions.VersionedMemo[tuple[str, str], IssuedSecret] = versions.Versione
 def find_active(rows: QuerySet[S], plain: str, kind: str) -> S | None:
     """The unrevoked row of ``rows`` whose hash matches ``plain`` (a secret of ``kind``), or None."""
     prefix = issued_secrets.prefix_of(plain, kind)
-    row = _rows.get((rows.model._meta.label, prefix), rows.filter(prefix=prefix).first) if prefix else None
+    if not prefix:
+        return None
+    row = _rows.get((rows.model._meta.label, prefix), lambda: rows.filter(prefix=prefix).first())
     if row is None or row.revoked_at is not None or not issued_secrets.matches(row.hashed, plain):
         return None
     return row

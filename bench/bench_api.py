@@ -1,7 +1,7 @@
 """Benchmark: cases created per second through the REST API and Open311, and a large 12345 import.
 
     python bench/bench_api.py [--clients 50] [--requests 20] [--rate 150] [--workers 6] [--threads 1]
-        [--rows 100000] [--only-import]
+        [--rows 100000] [--mix street|mixed] [--only-import]
         [--database-url postgres://postgres@127.0.0.1:5432/jiedao_bench_api]
 
 Recreates the PostgreSQL database, migrates it, builds the test sub-district (jiedao.testing.world), starts
@@ -9,7 +9,10 @@ gunicorn on 127.0.0.1, and lets ``--clients`` concurrent keep-alive clients each
 through ``POST /api/cases/`` (staff token) and then through ``POST /open311/v2/requests.json`` (API key), twice:
 closed loop (each client sends again as soon as it is answered: the capacity) and open loop (together
 ``--rate`` requests/s on a schedule, latency counted from the scheduled time: the latency users see at that load).
-Then imports a generated ``--rows``-row 12345 spreadsheet in this process (``--rows 0`` skips it).
+Then imports a generated ``--rows``-row 12345 spreadsheet in this process (``--rows 0`` skips it): with
+``--mix street`` (the default, the figure recorded so far) every order is still sent to the street; with
+``--mix mixed`` a quarter each is sent to the street, dispatched to a unit, handled (办结时间) and closed and
+rated (是否联系/是否解决/满意度), as a real export is; the cases each status ends with are printed after it.
 Prints one line per figure: what, data size, figure, unit. Machines here are noisy: compare ratios.
 """
 
@@ -27,9 +30,11 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
@@ -170,21 +175,71 @@ def report(what: str, elapsed: float, latencies: list[float], failures: int) -> 
         print(f"{what}: {failures} requests did not answer 201")
 
 
-def bench_import(rows: int) -> None:
+# The units of jiedao.testing.world a mixed sheet dispatches orders to.
+HOTLINE_UNITS = ("沧浪城管中队", "沧浪街道联动工作站", "胥江社区居委会", "泰南社区居委会")
+# What a mixed sheet's orders end as, in turn: sent to the street, dispatched, handled, closed and rated.
+MIXED_STATES = ("registered", "dispatched", "closed", "evaluated")
+RATINGS = (
+    {"是否联系": "是", "是否解决": "是", "满意度": "满意"},
+    {"是否联系": "是", "是否解决": "否", "满意度": "基本满意"},
+    {"是否联系": "否", "是否解决": "否", "满意度": "不满意"},
+)
+
+
+def mixed_overrides(index: int, dispatched: datetime) -> dict[str, Any]:
+    """The columns that take order ``index`` (dispatched at ``dispatched``) to MIXED_STATES[index % 4]."""
+    state = MIXED_STATES[index % len(MIXED_STATES)]
+    if state == "registered":
+        return {"承办单位": "沧浪街道"}
+    unit = {"承办单位": HOTLINE_UNITS[index // len(MIXED_STATES) % len(HOTLINE_UNITS)]}
+    if state == "dispatched":
+        return unit
+    closed = {**unit, "办结时间": dispatched + timedelta(days=1 + index % 9)}  # a few past the 7-day 时限
+    if state == "closed":
+        return closed
+    return {**closed, **RATINGS[index % len(RATINGS)]}
+
+
+def orders(rows: int, mix: str, start: datetime) -> Iterator[dict[str, Any]]:
+    """``rows`` work orders of the ``mix`` (see the module's docstring), one a minute from ``start``."""
+    from jiedao.hotline.testing import order
+
+    for index in range(rows):
+        if mix == "street":
+            yield order(index, start, 承办单位="沧浪街道")
+        else:
+            yield order(index, start, **mixed_overrides(index, start + timedelta(minutes=index)))
+
+
+def expected_states(rows: int, mix: str) -> dict[str, int]:
+    """How many orders of ``orders(rows, mix, …)`` should end in each status."""
+    if mix == "street":
+        return {"registered": rows} if rows else {}
+    return dict(sorted(Counter(MIXED_STATES[index % len(MIXED_STATES)] for index in range(rows)).items()))
+
+
+def status_counts() -> dict[str, int]:
+    from django.db.models import Count
+
+    from jiedao.cases.models import Case, Channel
+
+    counted = Case.objects.filter(channel=Channel.HOTLINE_12345).values_list("status").annotate(Count("id"))
+    return dict(sorted(counted))
+
+
+def bench_import(rows: int, mix: str) -> None:
     from django.utils import timezone
 
     from jiedao.hotline.importer import import_sheet
-    from jiedao.hotline.testing import make_hotline_category, order, write_orders
+    from jiedao.hotline.testing import make_hotline_category, write_orders
 
     make_hotline_category()
     start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "orders.xlsx"
         began = time.perf_counter()
-        write_orders(
-            path, (order(i, start - timedelta(minutes=rows), 承办单位="沧浪街道") for i in range(rows))
-        )
-        print(f"12345 spreadsheet written, {rows} rows: {time.perf_counter() - began:.1f} s")
+        write_orders(path, orders(rows, mix, start - timedelta(minutes=rows)))
+        print(f"12345 spreadsheet written, {rows} rows ({mix}): {time.perf_counter() - began:.1f} s")
         began = time.perf_counter()
         checked = import_sheet(path, actor=None, dry_run=True)
         print(f"12345 import check only (--dry-run), {rows} rows: {time.perf_counter() - began:.1f} s")
@@ -192,7 +247,10 @@ def bench_import(rows: int) -> None:
         result = import_sheet(path, actor=None)
         elapsed = time.perf_counter() - began
     assert checked.ok and result.committed, result.errors[:3]
-    print(f"12345 import, {rows} rows: {elapsed:.1f} s ({rows / elapsed:.0f} rows/s)")
+    print(f"12345 import, {rows} rows ({mix}): {elapsed:.1f} s ({rows / elapsed:.0f} rows/s)")
+    counts = status_counts()
+    print(f"12345 import, {rows} rows ({mix}): cases by status {counts}")
+    assert counts == expected_states(rows, mix), "the sheet did not give the cases it was made for"
 
 
 def main() -> None:
@@ -203,6 +261,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=6, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--mix",
+        choices=("street", "mixed"),
+        default="street",
+        help="the import's orders: all sent to the street, or every state a real export has",
+    )
     parser.add_argument("--only-import", action="store_true", help="skip the HTTP runs")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/jiedao_bench_api")
     args = parser.parse_args()
@@ -212,7 +276,7 @@ def main() -> None:
     if not args.only_import:
         bench_http(args, *credentials)
     if args.rows:
-        bench_import(args.rows)
+        bench_import(args.rows, args.mix)
 
 
 def bench_http(args: argparse.Namespace, token: str, key: str, service_code: str) -> None:

@@ -328,17 +328,27 @@ def _collect(raw: Mapping[Any, Any]) -> tuple[dict[str, Any], list[dict[str, str
     return collected, errors
 
 
-def clean_attributes(schema: list[dict[str, Any]], raw: Mapping[Any, Any] | None) -> dict[str, Any]:
+def check_schema(schema: object) -> None:
+    """Raise ``SchemaError`` unless ``schema`` passes ``validate_schema``."""
+    schema_errors = validate_schema(schema)
+    if schema_errors:
+        raise SchemaError(schema_errors)
+
+
+def clean_attributes(
+    schema: list[dict[str, Any]], raw: Mapping[Any, Any] | None, *, schema_checked: bool = False
+) -> dict[str, Any]:
     """Typed values for ``schema`` from ``raw``, or ``AttributeValidationError`` listing every problem.
 
     ``raw`` maps an attribute code (or the Open311 form names ``attribute[code]`` / ``attribute[code][]``) to
     a string, a list of strings (form fields) or a JSON value; from a Django ``QueryDict`` pass
     ``{key: query.getlist(key) for key in query}`` so repeated ``attribute[code][]`` fields all arrive.
-    ``schema`` must pass ``validate_schema`` (else ``SchemaError``). The result follows the attributes' order.
+    ``schema`` must pass ``validate_schema`` (else ``SchemaError``); ``schema_checked`` says the caller has
+    already seen it pass (``check_schema``: an import checks each category's once, not once per row).
+    The result follows the attributes' order.
     """
-    schema_errors = validate_schema(schema)
-    if schema_errors:
-        raise SchemaError(schema_errors)
+    if not schema_checked:
+        check_schema(schema)
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):

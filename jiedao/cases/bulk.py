@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.db import transaction
@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiedao.cases import actions
+from jiedao.cases.attributes import check_schema
 from jiedao.cases.models import Case, CaseEvent, Satisfaction
 from jiedao.cases.sla import apply_clock
 from jiedao.cases.states import target_state
@@ -144,6 +145,7 @@ class _Replayed:
     events: list[CaseEvent] = field(default_factory=list)
     audits: list[tuple[str, datetime, str, dict[str, dict[str, Any]]]] = field(default_factory=list)
     snapshot: dict[str, Any] = field(default_factory=dict)  # the audited fields as the last step left them
+    zone: tzinfo = field(default_factory=timezone.get_current_timezone)  # of the snapshots: looked up once
 
     def record(
         self, step: actions.Step, action: str, actor: Actor | None, from_status: str, note: str
@@ -154,16 +156,17 @@ class _Replayed:
             self.case, action, actor, from_status=from_status, note=note, step=step
         )
         self.events.append(event)
-        before, self.snapshot = self.snapshot, actions._snapshot(self.case)
+        before, self.snapshot = self.snapshot, actions._snapshot(self.case, self.zone)
         self.audits.append((action, step.now, note, actions.audit_change(before, self.snapshot)))
 
 
 def _replay(
     timeline: Timeline, actor: Actor | None, placement: tuple[str, str | None, int | None]
 ) -> _Replayed:
-    """The case, its timeline and its audit changes, as the actions would make them; raises their refusal."""
+    """The case, its timeline and its audit changes, as the actions would make them; raises their refusal.
+    The category's attribute schema has been checked (``_check_schemas``)."""
     data = timeline.report
-    clean = actions._validate_report(data, actor)
+    clean = actions._validate_report(data, actor, schema_checked=True)
     with clock.at(data.reported_at or clock.now()):
         case = actions._create_case(data, clean, actor, placement, number="")
     opened: dict[str, Any] = {"channel": data.channel}
@@ -214,6 +217,12 @@ def _place(timeline: Timeline, found: Placement | None) -> tuple[str, str | None
     return actions.placed(data, found)
 
 
+def _check_schemas(timelines: Sequence[Timeline]) -> None:
+    """Each category's attribute schema checked once, not once per report (``clean_attributes`` would)."""
+    for category in {id(t.report.category): t.report.category for t in timelines}.values():
+        check_schema(category.attributes)
+
+
 def import_timelines(timelines: Sequence[Timeline], *, actor: Actor | None) -> list[Case | ApplicationError]:
     """Create a case for each timeline, with all its steps, in a few statements; for each timeline in order,
     the case created or the refusal that kept it out (nothing of a refused timeline is written).
@@ -223,6 +232,7 @@ def import_timelines(timelines: Sequence[Timeline], *, actor: Actor | None) -> l
     outcomes: list[Case | ApplicationError] = []
     replayed: list[_Replayed] = []
     with transaction.atomic(), pinned_calendar():
+        _check_schemas(timelines)
         for timeline, found in zip(timelines, _placements(timelines), strict=True):
             try:
                 done = _replay(timeline, actor, _place(timeline, found))

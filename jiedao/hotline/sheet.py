@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from itertools import chain
 from pathlib import Path
 from typing import IO, Any
@@ -183,8 +183,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _when(value: Any) -> datetime | None:
-    """A cell as an aware datetime (Beijing time when naive); raises ValueError when it is not one."""
+def _when(value: Any, zone: tzinfo | None = None) -> datetime | None:
+    """A cell as an aware datetime (in ``zone``, default the current one: Beijing time, when naive); raises
+    ValueError when it is not one."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -194,7 +195,7 @@ def _when(value: Any) -> datetime | None:
         if not text:
             return None
         moment = datetime.fromisoformat(text)
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    return timezone.make_aware(moment, zone) if timezone.is_naive(moment) else moment
 
 
 class RowChecker:
@@ -205,6 +206,7 @@ class RowChecker:
         self.index = {key: headers.index(header) for key, header in mapping.items()}
         self.lookups = lookups
         self.seen: dict[str, int] = {}
+        self.zone = timezone.get_current_timezone()  # looked up once, not for every date of every row
 
     def _cell(self, values: tuple[Any, ...], key: str) -> Any:
         position = self.index.get(key)
@@ -232,7 +234,7 @@ class RowChecker:
         moments: dict[str, datetime | None] = {}
         for key in ("dispatched_at", "deadline", "closed_at"):
             try:
-                moments[key] = _when(self._cell(values, key))
+                moments[key] = _when(self._cell(values, key), self.zone)
             except (TypeError, ValueError):
                 moments[key] = None
                 refuse(key, "datetime", "应为日期时间,如 2026-03-01 09:30")

@@ -10,6 +10,7 @@ one ``case.import`` message per case stands for the per-step messages with every
 from __future__ import annotations
 
 from collections import defaultdict
+from copy import copy
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiedao.cases import actions, bulk
+from jiedao.cases.attributes import SchemaError
 from jiedao.cases.models import Case, CaseEvent, Status
 from jiedao.core import clock, outbox
 from jiedao.core.models import AuditEvent, Notification, OutboxMessage, OutboxStatus
@@ -354,3 +356,21 @@ def test_steps_out_of_order_or_against_the_table_are_refused(world, sheet):
     )
     assert [o.code for o in refused] == ["invalid_state", "order", "bad_unit", "bad_unit"]
     assert not Case.objects.exists() and not AuditEvent.objects.filter(object_type="case").exists()
+
+
+def test_a_category_with_a_broken_attribute_schema_stops_the_batch_as_it_stops_a_report(world):
+    """The bulk path checks each category's schema once per batch instead of once per report: a broken one
+    still raises (a configuration error, not a refused row), as ``do_report`` does, and nothing is written."""
+    broken = copy(world.category)
+    broken.attributes = [
+        {"code": "x", "description": "x", "datatype": "bogus", "required": False, "order": 1}
+    ]
+    report = actions.ReportInput(
+        category=broken, description="x", channel="walk_in", address="胥江路1号", reported_at=MONDAY
+    )
+    good = replace(report, category=world.category)
+    with pytest.raises(SchemaError):
+        bulk.import_timelines([bulk.Timeline(good), bulk.Timeline(report)], actor=None)
+    with pytest.raises(SchemaError), clock.at(MONDAY):
+        actions.do_report(report, actor=None)
+    assert not Case.objects.exists()

@@ -266,9 +266,8 @@ class Case(models.Model):
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["community", "status"]),
             models.Index(fields=["category", "status"]),
-            # A street's cases of a period (lists, hotspots, direct counts): without it a 30-day question
-            # reads the street's whole history.
-            models.Index(fields=["street", "reported_at"]),
+            # A street's cases of a period by each anchor time (street, reported_at|registered_at|closed_at|
+            # evaluated_at) are indexed by insight's migration 0003.
         ]
         constraints = [
             models.UniqueConstraint(

@@ -34,7 +34,7 @@ def entry(
     """One audit record as ``record`` writes it, not yet written (``record_many`` appends many at once)."""
     return AuditEvent(
         at=at or clock.now(),
-        actor=actor.user if actor else None,
+        actor_id=actor.user_id if actor else None,  # the key, not the object: cheaper to set, same row
         actor_label=(actor.display if actor else "系统")[:100],
         action=action,
         object_type=obj_type,

@@ -35,16 +35,23 @@ def _derive_key(secret: str, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret.encode("utf-8"))
 
 
+@functools.lru_cache(
+    maxsize=16
+)  # reused for every value: setting a key up costs more than sealing a phone number
+def _cipher(secret: str) -> AESGCM:
+    return AESGCM(_derive_key(secret, _ENCRYPTION_INFO))
+
+
 def encrypt(plaintext: str, secret: str) -> str:
     """Encrypt ``plaintext`` into a "v1:" token; equal plaintexts give different tokens (random nonce)."""
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = AESGCM(_derive_key(secret, _ENCRYPTION_INFO)).encrypt(nonce, plaintext.encode("utf-8"), None)
+    sealed = _cipher(secret).encrypt(nonce, plaintext.encode("utf-8"), None)
     return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
 
 def decrypt(token: str, secret: str) -> str:
     """Decrypt a token made by :func:`encrypt`; raise :class:`DecryptionError` if it does not authenticate."""
-    key = _derive_key(secret, _ENCRYPTION_INFO)
+    cipher = _cipher(secret)
     if not isinstance(token, str) or not token.startswith(_PREFIX):
         raise DecryptionError("not a v1 encrypted value")
     encoded = token[len(_PREFIX) :]
@@ -58,7 +65,7 @@ def decrypt(token: str, secret: str) -> str:
     if len(raw) < _NONCE_BYTES + _TAG_BYTES:
         raise DecryptionError("encrypted value is too short")
     try:
-        plaintext = AESGCM(key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None)
+        plaintext = cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None)
     except InvalidTag:
         raise DecryptionError("encrypted value was altered or made with another secret") from None
     return plaintext.decode("utf-8")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import get_language
+
 from jiedao.cases.models import Category, StageLimit
 from jiedao.core import versions
 
@@ -51,3 +53,10 @@ def limits_of(category_id: int) -> dict[tuple[str, str], StageLimit]:
     if found is None:  # created inside this pinned scope, after it read the catalogue's version
         found = {(lim.urgency, lim.stage): lim for lim in StageLimit.objects.filter(category_id=category_id)}
     return found
+
+
+def display_name(category: Category) -> str:
+    """A category's name in the active language (English names come from the catalogue)."""
+    if (get_language() or "").startswith("en") and category.name_en:
+        return category.name_en
+    return category.name

@@ -1,7 +1,8 @@
 """指挥中心大屏: the figures of the command-centre wall screen and the leaders' phone view, in one payload.
 
 Period figures come through ``metrics`` (the rollup); live states (open, overdue, the map) come straight from
-the open cases, which are few and indexed.
+the open cases, which are few and indexed. Everything is put in the visitor's language here: the metrics keep
+their Chinese labels for the reports.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-from jiedao.cases.models import Clock
+from jiedao.cases.categories import display_name
+from jiedao.cases.models import Category, Clock
 from jiedao.cases.states import OPEN
 from jiedao.insight.hotspots import find_hotspots
-from jiedao.insight.metrics import METRICS, Figure, Scope, figures, measure, table
+from jiedao.insight.metrics import METRICS, Figure, Metric, Scope, figures, measure, table
 from jiedao.insight.periods import Period, current, local_date
 from jiedao.insight.rankings import rank
 from jiedao.org.models import Grid
@@ -39,11 +44,22 @@ def clock_q(state: str, now: datetime) -> Q:
     return Q(status__in=OPEN, paused_at__isnull=False)
 
 
+def _chinese() -> bool:
+    return (get_language() or "zh").startswith("zh")
+
+
+def _display(metric: Metric, value: float | None, shown: str) -> str:
+    """A figure as the page shows it: the reports' form (8件, 3.5万元) in Chinese, plain numbers in English."""
+    if _chinese() or value is None or metric.unit in {"%", "分"}:
+        return shown
+    return f"¥{value:,.0f}" if metric.unit == "元" else f"{int(value):,}"
+
+
 def _kpi(fig: Figure, label: str | None = None) -> dict[str, Any]:
     return {
         "key": fig.metric.key,
-        "label": label or fig.metric.label,
-        "display": fig.display,
+        "label": label or _(fig.metric.label),
+        "display": _display(fig.metric, fig.value, fig.display),
         "value": fig.value,
         "url": fig.url(),
     }
@@ -58,9 +74,9 @@ def kpis(scope: Scope, today: Period, month: Period) -> dict[str, list[dict[str,
     )
     return {
         "today": [
-            _kpi(day["reported"], "今日上报"),
-            _kpi(day["registered"], "今日立案"),
-            _kpi(day["closed"], "今日结案"),
+            _kpi(day["reported"], _("今日上报")),
+            _kpi(day["registered"], _("今日立案")),
+            _kpi(day["closed"], _("今日结案")),
         ],
         "month": [_kpi(f) for f in this_month.values()],
     }
@@ -86,9 +102,9 @@ def most_overdue(scope: Scope, now: datetime, limit: int = OVERDUE_LIST) -> list
     return [
         {
             "number": case.number,
-            "category": case.category.name,
+            "category": display_name(case.category),
             "community": case.community.name if case.community else "",
-            "unit": case.unit.name if case.unit else "未派遣",
+            "unit": case.unit.name if case.unit else _("未派遣"),
             "overdue_hours": round((now - case.stage_deadline).total_seconds() / 3600, 1),
             "url": reverse("case_detail", args=[case.number]),
         }
@@ -104,7 +120,11 @@ def trend(scope: Scope, end_day) -> dict[str, Any]:
     return {
         "days": [f"{d.month}/{d.day}" for d in days],
         "series": [
-            {"key": k, "name": METRICS[k].label, "data": [int(by_day.get((d,), {}).get(k, 0)) for d in days]}
+            {
+                "key": k,
+                "name": _(METRICS[k].label),
+                "data": [int(by_day.get((d,), {}).get(k, 0)) for d in days],
+            }
             for k in keys
         ],
         "period": period.code,
@@ -113,8 +133,17 @@ def trend(scope: Scope, end_day) -> dict[str, Any]:
 
 def mix(scope: Scope, period: Period, by: str, key: str) -> list[dict[str, Any]]:
     rows = table(scope, period, by, [key])
-    items = [{"name": r.label, "value": r.figures[key].value, "url": r.figures[key].url()} for r in rows]
+    names = _group_names(r.key for r in rows) if by == "group" else {}
+    items = [
+        {"name": names.get(r.key) or _(r.label), "value": r.figures[key].value, "url": r.figures[key].url()}
+        for r in rows
+    ]
     return sorted(items, key=lambda i: -(i["value"] or 0))
+
+
+def _group_names(keys) -> dict[Any, str]:
+    """大类 names in the page's language (labels of ``table`` are the reports' Chinese)."""
+    return {c.pk: display_name(c) for c in Category.objects.filter(pk__in=[k for k in keys if k is not None])}
 
 
 def ranking(scope: Scope, period: Period, by: str = "unit", key: str = "ontime_close_rate") -> dict[str, Any]:
@@ -123,8 +152,8 @@ def ranking(scope: Scope, period: Period, by: str = "unit", key: str = "ontime_c
     def rows(items):
         return [
             {
-                "label": r.label,
-                "display": r.figures[key].display,
+                "label": _(r.label),
+                "display": _display(result.metric, r.figures[key].value, r.figures[key].display),
                 "value": r.figures[key].value,
                 "url": r.figures[key].url(),
             }
@@ -132,7 +161,7 @@ def ranking(scope: Scope, period: Period, by: str = "unit", key: str = "ontime_c
         ]
 
     return {
-        "metric": result.metric.label,
+        "metric": _(result.metric.label),
         "rows": rows(result.rows),
         "red": rows(result.red),
         "black": rows(result.black),
@@ -142,7 +171,7 @@ def ranking(scope: Scope, period: Period, by: str = "unit", key: str = "ontime_c
 def hotspot_list(scope: Scope, now: datetime) -> list[dict[str, Any]]:
     return [
         {
-            "category": h.category.name,
+            "category": display_name(h.category),
             "count": h.count,
             "open": h.open_count,
             "place": h.address,
@@ -160,7 +189,7 @@ def build(scope: Scope, now: datetime) -> dict[str, Any]:
     today, month = current("day", today_date), current("month", today_date)
     return {
         "generated_at": now.isoformat(),
-        "month": month.label,
+        "month": formats.date_format(month.start, "YEAR_MONTH_FORMAT"),
         "kpis": kpis(scope, today, month),
         "clock": clock_states(scope, now),
         "trend": trend(scope, today_date),

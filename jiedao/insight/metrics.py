@@ -31,6 +31,7 @@ from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from jiedao.cases.models import Case, Category, CategoryKind, Channel, Status
 from jiedao.cases.selectors import AREA_ROLES, UNIT_ROLES, cases_for
@@ -39,6 +40,8 @@ from jiedao.insight.periods import Period, local_zone, midnight
 from jiedao.org.models import Grid, Region, Unit
 from jiedao.org.selectors import in_jurisdiction, prefix_q, region_prefixes
 
+# Labels (marked gettext_noop) stay Chinese, the language of the reports; pages that speak the visitor's language
+# translate them where they show them (insight.dashboard).
 DONE = [Status.CLOSED, Status.EVALUATED]
 NOT_VOID = ~Q(status=Status.VOIDED)
 UNSUSPENDED = Q(was_suspended=False)
@@ -220,14 +223,21 @@ WISH = (("kind", CategoryKind.WISH),)
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in [
-        _m("reported", "上报数", "reported", definition="本期各渠道上报的案件数"),
-        _m("registered", "立案数", "registered", definition="本期立案的案件数"),
-        _m("closed", "结案数", "closed", definition="本期结案的案件数"),
-        _m("due", "应结案数", "due", definition="本期立案且未作废的案件数"),
-        _m("close_rate", "结案率", "closed_due", "due", unit="%", definition="已结案数 ÷ 应结案数"),
+        _m("reported", gettext_noop("上报数"), "reported", definition="本期各渠道上报的案件数"),
+        _m("registered", gettext_noop("立案数"), "registered", definition="本期立案的案件数"),
+        _m("closed", gettext_noop("结案数"), "closed", definition="本期结案的案件数"),
+        _m("due", gettext_noop("应结案数"), "due", definition="本期立案且未作废的案件数"),
+        _m(
+            "close_rate",
+            gettext_noop("结案率"),
+            "closed_due",
+            "due",
+            unit="%",
+            definition="已结案数 ÷ 应结案数",
+        ),
         _m(
             "ontime_close_rate",
-            "按期结案率",
+            gettext_noop("按期结案率"),
             "closed_on_time",
             "due_timed",
             unit="%",
@@ -235,7 +245,7 @@ METRICS: dict[str, Metric] = {
         ),
         _m(
             "ontime_handle_rate",
-            "按期处置率",
+            gettext_noop("按期处置率"),
             "handled_on_time",
             "due_timed",
             unit="%",
@@ -243,7 +253,7 @@ METRICS: dict[str, Metric] = {
         ),
         _m(
             "rework_rate",
-            "返工率",
+            gettext_noop("返工率"),
             "reworked",
             "handled",
             unit="%",
@@ -252,7 +262,7 @@ METRICS: dict[str, Metric] = {
         ),
         _m(
             "extension_rate",
-            "延期率",
+            gettext_noop("延期率"),
             "extended",
             "registered",
             unit="%",
@@ -261,7 +271,7 @@ METRICS: dict[str, Metric] = {
         ),
         _m(
             "dispatch_rate",
-            "准确派遣率",
+            gettext_noop("准确派遣率"),
             "dispatch_ok",
             "dispatched",
             unit="%",
@@ -269,19 +279,33 @@ METRICS: dict[str, Metric] = {
         ),
         _m(
             "void_rate",
-            "作废率",
+            gettext_noop("作废率"),
             "voided",
             "reported",
             unit="%",
             definition="作废数 ÷ 上报数",
             higher_is_better=False,
         ),
-        _m("callbacks", "有效回访数", "effective", definition="本期回访中联系上诉求人的件数"),
-        _m("response_rate", "响应率", "responded", "effective", unit="%", definition="响应数 ÷ 有效回访数"),
-        _m("resolve_rate", "解决率", "resolved", "effective", unit="%", definition="解决数 ÷ 有效回访数"),
+        _m("callbacks", gettext_noop("有效回访数"), "effective", definition="本期回访中联系上诉求人的件数"),
+        _m(
+            "response_rate",
+            gettext_noop("响应率"),
+            "responded",
+            "effective",
+            unit="%",
+            definition="响应数 ÷ 有效回访数",
+        ),
+        _m(
+            "resolve_rate",
+            gettext_noop("解决率"),
+            "resolved",
+            "effective",
+            unit="%",
+            definition="解决数 ÷ 有效回访数",
+        ),
         _m(
             "satisfaction_rate",
-            "满意率",
+            gettext_noop("满意率"),
             (("satisfied", 1.0), ("basic", 0.9)),
             "effective",
             unit="%",
@@ -289,29 +313,53 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "hotline_score",
-            "综合满意率",
+            gettext_noop("综合满意率"),
             (("effective", 1.0),),
             None,
             unit="分",
             definition="响应率、解决率、满意率加权(权重见设置 HOTLINE_WEIGHTS,默认 0.1/0.5/0.4)",
             components=("response_rate", "resolve_rate", "satisfaction_rate"),
         ),
-        _m("hazards_found", "排查隐患数", "due", definition="本期立案的安全隐患(未作废)", fixed=HAZARD),
-        _m("hazards_fixed", "已整改隐患数", "closed_due", definition="其中已整改结案的", fixed=HAZARD),
+        _m(
+            "hazards_found",
+            gettext_noop("排查隐患数"),
+            "due",
+            definition="本期立案的安全隐患(未作废)",
+            fixed=HAZARD,
+        ),
+        _m(
+            "hazards_fixed",
+            gettext_noop("已整改隐患数"),
+            "closed_due",
+            definition="其中已整改结案的",
+            fixed=HAZARD,
+        ),
         _m(
             "hazard_fix_rate",
-            "隐患整改率",
+            gettext_noop("隐患整改率"),
             "closed_due",
             "due",
             unit="%",
             definition="已整改数 ÷ 排查隐患数",
             fixed=HAZARD,
         ),
-        _m("disputes", "受理纠纷数", "due", definition="本期受理立案的矛盾纠纷(未作废)", fixed=DISPUTE),
-        _m("disputes_solved", "化解纠纷数", "closed_due", definition="其中调处化解结案的", fixed=DISPUTE),
+        _m(
+            "disputes",
+            gettext_noop("受理纠纷数"),
+            "due",
+            definition="本期受理立案的矛盾纠纷(未作废)",
+            fixed=DISPUTE,
+        ),
+        _m(
+            "disputes_solved",
+            gettext_noop("化解纠纷数"),
+            "closed_due",
+            definition="其中调处化解结案的",
+            fixed=DISPUTE,
+        ),
         _m(
             "dispute_rate",
-            "纠纷化解率",
+            gettext_noop("纠纷化解率"),
             "closed_due",
             "due",
             unit="%",
@@ -320,14 +368,14 @@ METRICS: dict[str, Metric] = {
         ),
         _m(
             "dispute_amount",
-            "涉及金额",
+            gettext_noop("涉及金额"),
             "amount",
             unit="元",
             definition="受理纠纷的涉及金额之和",
             fixed=DISPUTE,
         ),
-        _m("wishes", "微心愿数", "due", definition="本期受理的微心愿(未作废)", fixed=WISH),
-        _m("wishes_done", "实现心愿数", "closed_due", definition="其中已办结的", fixed=WISH),
+        _m("wishes", gettext_noop("微心愿数"), "due", definition="本期受理的微心愿(未作废)", fixed=WISH),
+        _m("wishes_done", gettext_noop("实现心愿数"), "closed_due", definition="其中已办结的", fixed=WISH),
     ]
 }
 
@@ -805,7 +853,11 @@ def _scope_prefixes(scope: Scope) -> list[str]:
 
 def dim_labels(dim: str, keys: Iterable[Any]) -> dict[Any, str]:
     keys = [k for k in keys if k is not None]
-    labels: dict[Any, str] = {None: {"unit": "未派遣", "community": "街道直管"}.get(dim, "未填")}
+    labels: dict[Any, str] = {
+        None: {"unit": gettext_noop("未派遣"), "community": gettext_noop("街道直管")}.get(
+            dim, gettext_noop("未填")
+        )
+    }
     if dim in {"community", "street"}:
         labels.update(Region.objects.filter(code__in=keys).values_list("code", "name"))
     elif dim == "unit":

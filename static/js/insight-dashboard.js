@@ -77,11 +77,15 @@
     var names = top.map(function (i) { return i.name || i.label; });
     var values = top.map(function (i) { return i.value === null ? 0 : Math.round(i.value * 10) / 10; });
     var cat = Object.assign({ type: "category", data: names, inverse: horizontal }, axisStyle());
+    if (horizontal) cat.axisLabel = { color: theme.text, width: 150, overflow: "truncate" };
     var val = Object.assign({ type: "value" }, axisStyle());
     c.setOption({
       color: palette, textStyle: { color: theme.text }, tooltip: {}, title: empty(items),
-      grid: { left: horizontal ? 110 : 36, right: 16, top: 8, bottom: horizontal ? 20 : 40 },
-      xAxis: horizontal ? val : Object.assign(cat, { axisLabel: { color: theme.text, interval: 0, rotate: 30 } }),
+      // containLabel: long (e.g. English) names and the value labels stay inside the panel
+      grid: { left: 8, right: horizontal ? 36 : 16, top: 8, bottom: 8, containLabel: true },
+      xAxis: horizontal ? val : Object.assign(cat, {
+        axisLabel: { color: theme.text, interval: 0, rotate: 30, width: 96, overflow: "truncate" }
+      }),
       yAxis: horizontal ? cat : val,
       series: [{ type: "bar", data: values, barMaxWidth: 18, label: { show: horizontal, position: "right", color: theme.text } }]
     }, true);

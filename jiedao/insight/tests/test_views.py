@@ -44,6 +44,27 @@ def test_dashboard_page_and_data(history, login, frozen):
     assert kinds.count("grid") == 3 and kinds.count("case") == 2
 
 
+def test_the_dashboard_speaks_the_visitors_language(history, login, frozen, settings):
+    client = login("leader")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    data = client.get("/insight/dashboard/data/").json()
+    month = {k["key"]: k for k in data["kpis"]["month"]}
+    assert data["month"] == "November 2026"
+    assert [k["label"] for k in data["kpis"]["today"]] == [
+        "Reported today",
+        "Registered today",
+        "Closed today",
+    ]
+    assert month["registered"]["label"] == "Registered" and month["registered"]["display"] == "0"
+    assert month["close_rate"]["label"] == "Close rate"
+    assert [s["name"] for s in data["trend"]["series"]] == ["Reported", "Registered", "Closed"]
+    assert data["units"]["metric"] == "On-time close rate"
+    assert {c["label"] for c in data["clock"]} == {"Normal", "Warning", "Overdue", "Clock paused"}
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = client.get("/insight/dashboard/data/").json()  # the reports' wording, unchanged
+    assert chinese["kpis"]["today"][0]["label"] == "今日上报" and chinese["units"]["metric"] == "按期结案率"
+
+
 def test_dashboard_scope_is_the_persons(history, login, frozen):
     client = login("staff_b")
     assert client.get("/insight/dashboard/?scope=320508020033").status_code == 403  # another community

@@ -9,11 +9,11 @@ from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from jiedao.cases import sla
+from jiedao.cases.categories import display_name
 from jiedao.cases.models import Case, CaseEvent, Category, Channel, Clock, Satisfaction, Stage, Status
 from jiedao.cases.states import ACTION_LABELS
 from jiedao.core import clock
@@ -55,11 +55,7 @@ def case_number(number: str) -> str:
 @register.filter
 def cat_name(category: Category | None) -> str:
     """A category's name in the page's language (English names come from the catalogue)."""
-    if category is None:
-        return ""
-    if (get_language() or "").startswith("en") and category.name_en:
-        return category.name_en
-    return category.name
+    return "" if category is None else display_name(category)
 
 
 @register.filter

@@ -492,6 +492,8 @@ def apply_dispatch(step: Step, unit: Unit, co_units: Sequence[Unit] = ()) -> Non
     step.case.dispatched_at = step.now
     step.target_unit = unit
     step.data = {"unit": unit.name, "co_units": [u.name for u in co_units]}
+    if co_units:  # their people are told too (cases.notify)
+        step.notify["co_unit_ids"] = [u.pk for u in co_units]
 
 
 def do_accept(case: Case, *, actor: Actor | None, note: str = "") -> Case:

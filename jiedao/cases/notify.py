@@ -13,10 +13,11 @@ from jiedao.org.models import Membership, Role
 
 WORKERS = (Role.HANDLER, Role.COMMUNITY_STAFF)
 CENTRE = (Role.DISPATCHER,)
-# Who hears of which action: the handling unit's people, the centre's dispatchers, the leaders.
+# Who hears of which action: the handling unit's people (and on dispatch its co-handlers' 协办), the centre's
+# dispatchers, the leaders.
 AUDIENCE: dict[str, tuple[str, ...]] = {
     "report": ("centre",),
-    "dispatch": ("unit",),
+    "dispatch": ("unit", "co_units"),
     "escalate": ("unit", "centre"),
     "reopen": ("unit",),
     "urge": ("unit",),
@@ -70,6 +71,8 @@ def recipients(payload: dict, audience: tuple[str, ...]) -> set[int]:
     query = Q(pk__in=[])
     if "unit" in audience and payload.get("unit_id"):
         query |= Q(unit_id=payload["unit_id"], role__in=WORKERS)
+    if "co_units" in audience and payload.get("co_unit_ids"):
+        query |= Q(unit_id__in=payload["co_unit_ids"], role__in=WORKERS)
     street = payload.get("street") or ""
     if "centre" in audience:
         query |= Q(unit__region_id=street, role__in=CENTRE)

@@ -202,6 +202,16 @@ def test_dispatch_tells_the_units_people_but_not_the_one_who_acted(world, actor,
     assert notified(world, case, "dispatch") == {"staff_b"}  # not grid_b, a grid worker of the same unit
 
 
+def test_dispatch_tells_the_co_handling_units_people_too(world, actor, frozen):
+    frozen(sh(2025, 3, 3, 9, 0))
+    case = report(world, grid=(0, 0))
+    perform("register", case, world)
+    co_units = [world.units.committee_a]
+    perform("dispatch", case, world, actor=actor("dispatcher"), unit=world.units.chengguan, co_units=co_units)
+    outbox.deliver_pending()
+    assert notified(world, case, "dispatch") == {"handler", "staff_a"}  # 承办 and 协办, not grid_a
+
+
 def test_redelivering_a_message_never_notifies_twice(world, registered, frozen):
     frozen(sh(2025, 3, 3, 9, 31))
     run_sweep()

@@ -1,8 +1,9 @@
 """Durability: a listener process killed with SIGKILL mid-stream has stored every position it acknowledged.
 
-The listener runs as its own process on a SQLite file (WAL), as `make run` starts it; terminals stream
-locations without waiting; the process is killed after some acknowledgements; the database must then hold
-every acknowledged fix.
+The listener runs as its own process, as `make run` starts it, on a database of its own of the engine the
+suite runs on: a SQLite file (WAL) by default, a fresh PostgreSQL database when the suite runs on PostgreSQL.
+Terminals stream locations without waiting; the process is killed after some acknowledgements; the database
+must then hold every acknowledged fix.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
+from django.conf import settings
 
 from jiedao.settings import BASE_DIR
 from jiedao.tracking.protocol.jt808 import MsgId
@@ -68,12 +74,54 @@ def _wait_for_port(port: int, process: subprocess.Popen) -> None:
     raise AssertionError("listener did not start")
 
 
-def test_every_acknowledged_position_survives_sigkill(tmp_path: Path):
-    env = {
-        **os.environ,
-        "JIEDAO_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    }
+STORED = (
+    "SELECT d.identifier, p.fixed_at FROM tracking_position p JOIN tracking_device d ON d.id = p.device_id"
+)
+Stored = Callable[[], set[tuple[str, str]]]
+
+
+def _sqlite(path: Path) -> set[tuple[str, str]]:
+    database = sqlite3.connect(path)
+    try:
+        return set(database.execute(STORED))  # fixed_at as SQLite keeps it: "2026-03-02 01:00:01" (UTC)
+    finally:
+        database.close()
+
+
+def _postgres(url: str) -> set[tuple[str, str]]:
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(STORED).fetchall()
+    return {(phone, f"{fixed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}") for phone, fixed_at in rows}
+
+
+def _postgres_url(database: dict, name: str) -> str:
+    """The URL of database ``name`` on the server (and with the credentials) of Django's ``database``."""
+    user = urllib.parse.quote(database["USER"] or "postgres")
+    password = f":{urllib.parse.quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{name}"
+
+
+@pytest.fixture
+def listener_database(tmp_path: Path) -> Iterator[tuple[str, Stored]]:
+    """(DATABASE_URL, how to read the stored fixes) of an empty database of the suite's engine."""
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] != "django.db.backends.postgresql":
+        yield f"sqlite:///{tmp_path / 'db.sqlite3'}", lambda: _sqlite(tmp_path / "db.sqlite3")
+        return
+    name = f"jiedao_durability_{uuid.uuid4().hex[:12]}"
+    url, admin = _postgres_url(default, name), _postgres_url(default, "postgres")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url, lambda: _postgres(url)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_every_acknowledged_position_survives_sigkill(tmp_path: Path, listener_database):
+    url, stored_fixes = listener_database
+    env = {**os.environ, "JIEDAO_DATA_DIR": str(tmp_path), "DATABASE_URL": url}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     _manage(env, "migrate", "--noinput")
     _manage(env, "shell", "-c", SETUP.format(n=TERMINALS))
@@ -138,13 +186,7 @@ def test_every_acknowledged_position_survives_sigkill(tmp_path: Path):
         listener.wait(10)
     with lock:
         snapshot = {phone: set(serials) for phone, serials in acked.items()}
-    database = sqlite3.connect(tmp_path / "db.sqlite3")
-    stored = set(
-        database.execute(
-            "SELECT d.identifier, p.fixed_at FROM tracking_position p JOIN tracking_device d ON d.id = p.device_id"
-        )
-    )
-    database.close()
+    stored = stored_fixes()
     expected = {
         (phone, (T0 + timedelta(seconds=serial)).strftime("%Y-%m-%d %H:%M:%S"))
         for phone, serials in snapshot.items()

@@ -129,6 +129,10 @@ def test_rankings_hotspots_and_figures_json(history, login, frozen):
     page = client.get("/insight/rankings/?metric=close_rate&by=community&period=2026-10&n=1")
     text = page.content.decode()
     assert page.status_code == 200 and "红榜" in text and "胥江社区居委会" in text
+    english = client.get(
+        "/insight/rankings/?metric=close_rate&by=unit&period=2026-10", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "Red list" in english.content.decode() and "<th>Close rate</th>" in english.content.decode()
     assert client.get("/insight/rankings/?metric=hazards_found&by=unit").status_code == 400
     assert client.get("/insight/hotspots/?days=30").status_code == 200
     data = client.get("/insight/figures.json?period=2026-10&metric=close_rate&metric=registered").json()

@@ -60,9 +60,13 @@ def chromium():
     # Not a skip: without the browser these journeys are untested, so say so loudly (make test installs it).
     assert Path(CHROMIUM).exists(), "Debian chromium is missing: run scripts/ensure-browser"
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # The test's own queries ran in Playwright's context, on a connection of their own: close it, or it
+        # would still be open when the PostgreSQL test database is dropped.
+        connections.close_all()

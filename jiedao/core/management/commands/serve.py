@@ -3,12 +3,14 @@ stopped together (what `make run` runs)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 # Background processes beside the web server; later domains append theirs (e.g. GPS listeners).
 BACKGROUND = [
@@ -19,15 +21,24 @@ BACKGROUND = [
 ]
 
 
+def web_processes(vendor: str, cores: int) -> tuple[int, int]:
+    """(workers, threads) of gunicorn. Requests are CPU-bound: on PostgreSQL, about three single-threaded
+    workers per core (measured with bench/bench_api.py); on the embedded SQLite, which takes one writer at a
+    time, two workers of four threads."""
+    return (max(2, 3 * cores), 1) if vendor == "postgresql" else (2, 4)
+
+
 class Command(BaseCommand):
     help = "Serve the instance: gunicorn plus the sweep loop."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--workers", type=int, help="gunicorn workers (default: see web_processes)")
+        parser.add_argument("--threads", type=int, help="threads per worker (default: see web_processes)")
 
-    def handle(self, *args, port: int, host: str, workers: int, **options):
+    def handle(self, *args, port: int, host: str, workers: int | None, threads: int | None, **options):
+        default_workers, default_threads = web_processes(connection.vendor, os.cpu_count() or 1)
         web = [
             sys.executable,
             "-m",
@@ -36,9 +47,9 @@ class Command(BaseCommand):
             "--bind",
             f"{host}:{port}",
             "--workers",
-            str(workers),
+            str(workers or default_workers),
             "--threads",
-            "4",
+            str(threads or default_threads),
             "--timeout",
             "60",
             "--access-logfile",

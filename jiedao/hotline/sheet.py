@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from jiedao.cases.models import Category, Satisfaction
 from jiedao.cases.pii import PHONE_RE, normalise_phone
+from jiedao.core import clock
 from jiedao.hotline.xlsx import UnreadableWorkbook, first_sheet_rows
 from jiedao.org.models import Region, Unit
 
@@ -184,8 +185,9 @@ def _text(value: Any) -> str:
 
 
 def _when(value: Any, zone: tzinfo | None = None) -> datetime | None:
-    """A cell as an aware datetime (in ``zone``, default the current one: Beijing time, when naive); raises
-    ValueError when it is not one."""
+    """A cell as an aware datetime in ``zone`` (default the current one: Beijing time; a naive cell is read as
+    that time); raises ValueError when it is not one."""
+    zone = zone or timezone.get_current_timezone()
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -195,7 +197,7 @@ def _when(value: Any, zone: tzinfo | None = None) -> datetime | None:
         if not text:
             return None
         moment = datetime.fromisoformat(text)
-    return timezone.make_aware(moment, zone) if timezone.is_naive(moment) else moment
+    return clock.in_zone(timezone.make_aware(moment, zone) if timezone.is_naive(moment) else moment, zone)
 
 
 class RowChecker:

@@ -133,7 +133,10 @@ def _when(raw: str, name: str) -> datetime:
         value = datetime.combine(day, time.min) if day else None
     if value is None:
         raise exceptions.ValidationError(f"{name}: expected an ISO-8601 date-time")
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    try:
+        return clock.in_zone(timezone.make_aware(value) if timezone.is_naive(value) else value)
+    except ValueError:
+        raise exceptions.ValidationError(f"{name}: out of range") from None
 
 
 def _whole(raw: str | None, name: str, default: int, low: int, high: int) -> int:

@@ -141,11 +141,11 @@ def _parse_local(raw: str | None, field: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(raw)
+        return clock.in_zone(moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI), SHANGHAI)
     except ValueError:
         raise ApplicationError(
             "bad_period", _("%(field)s:时间格式应为 YYYY-MM-DDTHH:MM") % {"field": field}, field=field
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 def track_period(params: Mapping[str, str], last_fix: datetime | None = None) -> tuple[datetime, datetime]:

@@ -153,6 +153,10 @@ def test_list_filters_and_pagination(world, as_person):
     assert numbers("category=nope-x-1") == set()
     assert len(numbers("channel=resident")) == 3
     assert numbers("reported_after=2026-11-21T00:00:00%2B08:00") == set()
+    # Any offset ISO 8601 allows, even one PostgreSQL does not (beyond ±15:59); a year past 9999 is refused.
+    assert len(numbers("reported_after=2026-11-19T00:00:00-22:03")) == 3  # 06:03 on the 20th in Beijing
+    far = client.get("/api/cases/?reported_before=9999-12-31T23:59:59-23:00")
+    assert far.status_code == 400 and "reported" in far.json()["error"]["fields"]
     page = client.get("/api/cases/?page_size=2").json()
     assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
     response = client.get("/api/cases/?status=bogus")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -83,6 +83,7 @@ def test_duplicate_order_numbers_in_one_file_are_refused(world, noise, tmp_path)
         ({"诉求内容": "很" * 4001}, "诉求内容", "max_length"),
         ({"诉求类型": "表扬"}, "诉求类型", "choice"),
         ({"派单时间": "昨天"}, "派单时间", "datetime"),
+        ({"派单时间": "9999-12-31T23:59:59-23:00"}, "派单时间", "datetime"),  # no Beijing form
         ({"派单时间": None}, "派单时间", "required"),
         ({"办理时限": START - timedelta(days=1)}, "办理时限", "order"),
         ({"办结时间": START - timedelta(days=1)}, "办结时间", "order"),
@@ -166,9 +167,13 @@ def test_cells_as_people_type_them_numbers_blank_rows_and_text_dates(world, nois
         order(3, START, 派单时间="2026-03-02 09:03:00"),
         order(4, START, 联系电话="12345"),
     ]
+    rows[2]["办理时限"] = (
+        "2026-03-08T03:00:00-22:00"  # 9 March 09:00 in Beijing; PostgreSQL refuses the offset
+    )
     result = import_sheet(write_orders(tmp_path / "typed.xlsx", rows), actor=None, dry_run=True)
     assert [(e.row, e.column) for e in result.errors] == [(5, "联系电话")]
     result = import_sheet(write_orders(tmp_path / "typed.xlsx", rows[:3]), actor=None)
     assert result.committed and result.created == 2
     typed = Case.objects.get(source_ref="2026000001")
     assert typed.reported_at == START + timedelta(minutes=1)
+    assert Case.objects.get(source_ref=rows[2]["工单号"]).due_at == datetime(2026, 3, 9, 1, tzinfo=UTC)

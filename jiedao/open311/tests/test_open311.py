@@ -275,6 +275,7 @@ def test_requests_list_filters_and_formats(client, world, sized):
         "start_date=2026-01-01&end_date=2026-11-01",  # more than 90 days
         "start_date=2026-11-01&end_date=2026-10-01",
         "start_date=yesterday",
+        "end_date=9999-12-31T23:59:59-23:00",  # no UTC form
         "status=pending",
         "page=0",
         "page_size=1001",
@@ -284,6 +285,15 @@ def test_requests_list_bad_filters_are_400(client, world, query):
     response = client.get(f"{BASE}/requests.json?{query}")
     assert response.status_code == 400
     assert response.json()[0]["description"]
+
+
+def test_any_offset_iso_8601_allows_is_taken(client, world):
+    number = report(world).number
+    window = (
+        "start_date=2026-01-01T00:00:00-22:03&end_date=2026-03-31T00:00:00%2B23:59"  # beyond PostgreSQL's
+    )
+    response = client.get(f"{BASE}/requests.json?{window}")
+    assert response.status_code == 200 and number not in {r["service_request_id"] for r in response.json()}
 
 
 def test_paging_extension(client, world):

@@ -112,6 +112,7 @@ def test_positions_api_is_audited_and_validates_the_period(client, world, fleet)
     data = client.get(url, {"from": "2026-03-02T11:00"}).json()
     assert data["count"] == 2 and data["results"][0]["fixed_at"] < data["results"][1]["fixed_at"]
     assert AuditEvent.objects.filter(action="tracking.view_track", new__via="api").count() == 1
+    assert client.get(url, {"from": "2026-03-01T05:00-22:00"}).json()["count"] == 2  # 11:00 in Suzhou
     bad = client.get(url, {"from": "2026-03-01T00:00", "to": "2026-02-01T00:00"})
     assert bad.status_code == 400 and "to" in bad.json()["error"]["fields"]
     assert client.get(url, {"from": "2026-01-01T00:00"}).status_code == 400

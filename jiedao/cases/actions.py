@@ -544,6 +544,10 @@ def do_request_extension(case: Case, *, actor: Actor | None, until: datetime, re
     reason = _require(reason, _("延期理由"))
     if until is None or timezone.is_naive(until):
         raise ApplicationError("extension_until", _("请填写带时区的延期时限"), field="until")
+    try:
+        until = clock.in_zone(until, timezone.get_current_timezone())  # any offset a form or client sent
+    except ValueError:
+        raise ApplicationError("extension_until", _("延期后的时限超出范围"), field="until") from None
     with transition(case, "request_extension", actor, note=reason) as step:
         if step.case.due_at and until <= step.case.due_at:
             raise ApplicationError("extension_until", _("延期后的时限必须晚于当前时限"), field="until")

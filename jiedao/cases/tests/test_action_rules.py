@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,8 @@ from jiedao.core.models import AuditEvent
 from jiedao.org.models import Unit, UnitKind
 
 from .support import sh
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_a_case_cannot_go_to_another_streets_unit(world):
@@ -38,6 +41,16 @@ def test_an_extension_must_end_later_and_carry_a_time_zone(world):
         perform("request_extension", case, world, until=case.due_at - timedelta(hours=1))
     with pytest.raises(ApplicationError, match="时区"):
         perform("request_extension", case, world, until=datetime(2030, 1, 1, 9, 0))
+    with pytest.raises(ApplicationError, match="超出范围"):
+        perform("request_extension", case, world, until=datetime.fromisoformat("9999-12-31T23:59:59-23:00"))
+
+
+def test_an_extension_given_with_any_offset_is_kept_in_beijing_time(world):
+    case = case_in(world, "accepted")
+    until = datetime.fromisoformat("2030-01-01T03:00:00-22:00")  # an offset PostgreSQL refuses
+    perform("request_extension", case, world, until=until)
+    stored = Case.objects.get(pk=case.pk).extension_requested_until
+    assert stored == until and stored.astimezone(SHANGHAI).hour == 9
 
 
 def test_an_approved_extension_may_be_missed_again(world, frozen):

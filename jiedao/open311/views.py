@@ -190,9 +190,12 @@ class RequestListView(Open311View):
             queryset = queryset.filter(category__in=[c for c in found if c is not None])
         end = _when(params["end_date"], "end_date") if params.get("end_date") else None
         start = _when(params["start_date"], "start_date") if params.get("start_date") else None
-        if end is None:
-            end = start + MAX_SPAN if start else clock.now()
-        start = start or end - MAX_SPAN
+        try:  # a span from an instant near year 1 or 9999 leaves the calendar
+            if end is None:
+                end = start + MAX_SPAN if start else clock.now()
+            start = start or end - MAX_SPAN
+        except OverflowError:
+            raise exceptions.ValidationError("start_date/end_date: out of range") from None
         if start > end:
             raise exceptions.ValidationError("start_date must be before end_date")
         if end - start > MAX_SPAN:

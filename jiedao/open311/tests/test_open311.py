@@ -276,6 +276,8 @@ def test_requests_list_filters_and_formats(client, world, sized):
         "start_date=2026-11-01&end_date=2026-10-01",
         "start_date=yesterday",
         "end_date=9999-12-31T23:59:59-23:00",  # no UTC form
+        "start_date=9999-12-01T00:00:00Z",  # its 90-day window leaves the calendar
+        "end_date=0001-01-02T00:00:00Z",
         "status=pending",
         "page=0",
         "page_size=1001",

@@ -150,7 +150,10 @@ def _time(value: object, field: str, now: datetime, naive_tz: tzinfo) -> datetim
         stamp = datetime.fromisoformat(value.strip())
     except ValueError:
         raise OsmandError(400, f"{field}: {value!r} is not epoch seconds, milliseconds or ISO-8601") from None
-    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=naive_tz)).astimezone(UTC)
+    try:
+        return (stamp if stamp.tzinfo else stamp.replace(tzinfo=naive_tz)).astimezone(UTC)
+    except OverflowError:  # year 1 east of Greenwich, year 9999 west of it
+        raise OsmandError(400, f"{field}: {value!r} is out of range") from None
 
 
 def _from_epoch(number: float, field: str) -> datetime:

@@ -178,6 +178,7 @@ def test_negative_speed_and_bearing_mean_unknown() -> None:
         ("id=1&hdop=x", "hdop"),
         ("id=1&batt=101", "batt"),
         ("id=1&timestamp=yesterday", "timestamp"),
+        ("id=1&timestamp=0001-01-01T00:00:00%2B05:00", "timestamp"),  # no UTC form
         ("id=1&timestamp=99999999999999999999", "timestamp"),
     ],
 )

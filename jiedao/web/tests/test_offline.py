@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.template.loader import get_template
 
 from jiedao.cases.testing import case_in
 
@@ -65,6 +66,31 @@ def test_served_stylesheets_import_nothing_from_outside():
     assert sheets
     found = {str(p): outside_references(p.read_text(errors="replace")) for p in sheets}
     assert {p: refs for p, refs in found.items() if refs} == {}
+
+
+def _package_templates_linking_out() -> dict[str, Path]:
+    """Templates of the installed web packages that name an outside address, by template name."""
+    import drf_spectacular
+    import rest_framework
+
+    found = {}
+    for package in (rest_framework, drf_spectacular):
+        root = Path(package.__file__).parent / "templates"
+        for path in root.rglob("*.html"):
+            if outside_references(path.read_text(encoding="utf-8")):
+                found[path.relative_to(root).as_posix()] = path
+    return found
+
+
+def test_every_package_template_that_links_out_is_replaced_by_the_instances_own():
+    """DRF's browsable API and drf-spectacular's ReDoc page link to their websites and Google Fonts; the
+    instance's templates (templates/, searched first) override the blocks that do, and link nowhere."""
+    linking_out = _package_templates_linking_out()
+    assert {"rest_framework/base.html", "drf_spectacular/redoc.html"} <= set(linking_out)
+    for name in linking_out:
+        origin = Path(get_template(name).origin.name)
+        assert origin.is_relative_to(settings.BASE_DIR / "templates"), f"{name} is served from {origin}"
+        assert outside_references(origin.read_text(encoding="utf-8")) == [], name
 
 
 def test_the_detector_sees_what_it_should():

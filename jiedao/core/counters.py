@@ -9,16 +9,11 @@ from jiedao.core.models import Counter
 _ADVANCE = "UPDATE core_counter SET value = value + %s WHERE name = %s RETURNING value"
 
 
-def next_value(name: str) -> int:
-    """Increment and return counter ``name`` (in the caller's transaction, or in a short one of its own)."""
-    return reserve(name, 1)[0]
-
-
 def reserve(name: str, count: int) -> range:
     """Advance counter ``name`` by ``count`` in one statement and return the values reserved for the caller.
 
-    Like ``next_value``, in the caller's transaction (the counter row stays locked until it ends) or in a
-    short one of its own; a rollback leaves a gap, never a value used twice.
+    In the caller's transaction (the counter row stays locked until it ends) or in a short one of its own; a
+    rollback leaves a gap, never a value used twice.
     """
     if count < 1:
         raise ValueError("count must be positive")

@@ -12,7 +12,8 @@ change reuses, so a process that built its copy inside such a transaction rebuil
 
 Inside ``pinned()`` every counter is read once, in one query, at the first use, and stays fixed: one request
 or action sees one configuration and pays one round trip for all of it. Each web request is pinned by
-``PinVersionsMiddleware``. A change made inside a pinned scope is seen from the next one on.
+``PinVersionsMiddleware``. A change made inside a pinned scope is seen from the next one on (a ``bump``
+made in it, at once).
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from jiedao.cases.categories import display_name
-from jiedao.cases.models import Category, Clock
+from jiedao.cases.categories import catalogue, display_name
+from jiedao.cases.models import Clock
 from jiedao.cases.states import OPEN
 from jiedao.insight.hotspots import find_hotspots
 from jiedao.insight.metrics import METRICS, Figure, Metric, Scope, figures, measure, table
@@ -143,7 +143,8 @@ def mix(scope: Scope, period: Period, by: str, key: str) -> list[dict[str, Any]]
 
 def _group_names(keys) -> dict[Any, str]:
     """大类 names in the page's language (labels of ``table`` are the reports' Chinese)."""
-    return {c.pk: display_name(c) for c in Category.objects.filter(pk__in=[k for k in keys if k is not None])}
+    categories = catalogue().by_id
+    return {key: display_name(categories[key]) for key in keys if key in categories}
 
 
 def ranking(scope: Scope, period: Period, by: str = "unit", key: str = "ontime_close_rate") -> dict[str, Any]:

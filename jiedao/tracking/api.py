@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jiedao.api.auth import IsStaff, caller
+from jiedao.api.pagination import Pagination
 from jiedao.core import clock
 from jiedao.tracking.ingest import COLUMNS
 from jiedao.tracking.models import Device, Position
@@ -53,9 +53,8 @@ class PositionSerializer(serializers.ModelSerializer):
         fields = tuple(name for name in COLUMNS if name not in {"device_id", "extras"})
 
 
-class PositionPages(PageNumberPagination):
+class PositionPages(Pagination):
     page_size = 1000
-    page_size_query_param = "page_size"
     max_page_size = 5000
 
 
